@@ -277,6 +277,11 @@ json Api::DecodeBody(const Request& r) const {
     ThrowStatus(413, "RequestEntityTooLarge",
                 "Request entity too large: limit is " + std::to_string(options_.max_body_bytes));
   std::string ct = r.content_type.substr(0, r.content_type.find(';'));
+  if (ct.find("protobuf") != std::string::npos || ct.find("cbor") != std::string::npos)
+    ThrowStatus(415, "UnsupportedMediaType",
+                "kube-testapi does not decode " + ct +
+                    " request bodies; send application/json or application/yaml (with kubectl: "
+                    "`kubectl create ... --dry-run=client -o yaml | kubectl apply -f -`)");
   json body;
   if (ct.find("yaml") != std::string::npos) {
     try {
