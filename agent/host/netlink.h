@@ -1,0 +1,111 @@
+// Netlink: the agent's view of network links and RDMA devices.
+//
+// rtnetlink (links, their VFs, namespace moves) and RDMA netlink (RDMA
+// devices, the RDMA network-namespace mode), with nothing else. Links are
+// named by their netdev name in the caller's network namespace; errors name
+// the link, the operation and the kernel's reason.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/host/result.h"
+
+namespace host {
+
+enum class VfLinkState { kAuto = 0, kEnable = 1, kDisable = 2 };
+
+struct VfInfo {
+  uint32_t vf = 0;
+  std::string mac;               // "aa:bb:cc:dd:ee:ff"; "00:00:00:00:00:00" when unset
+  std::optional<bool> spoofchk;  // none when the driver does not report it
+  std::optional<bool> trust;
+  std::optional<VfLinkState> link_state;
+  std::optional<uint64_t> node_guid;  // InfiniBand/RoCE drivers that report GUIDs
+  std::optional<uint64_t> port_guid;
+};
+
+struct Link {
+  int index = 0;
+  std::string name;
+  uint32_t flags = 0;  // IFF_*
+  bool up = false;     // IFF_UP (administratively up)
+  uint32_t mtu = 0;
+  std::string mac;        // hardware address as hex bytes with ':'
+  uint16_t arp_type = 0;  // ARPHRD_ETHER (1) or ARPHRD_INFINIBAND (32)
+  uint8_t operstate = 0;  // IF_OPER_*
+  std::string kind;       // "veth", "bridge", ...; "" for plain hardware
+  std::optional<uint32_t> num_vfs;
+  std::vector<VfInfo> vfs;
+};
+
+enum class LinkEventType { kNewOrChanged, kRemoved };
+struct LinkEvent {
+  LinkEventType type = LinkEventType::kNewOrChanged;
+  Link link;
+};
+
+// A subscription to link events in the caller's network namespace.
+class LinkEvents {
+ public:
+  virtual ~LinkEvents() = default;
+  // The next event, or none after `timeout`. An ENOBUFS error means events
+  // were lost: the caller re-lists links and carries on.
+  virtual Result<std::optional<LinkEvent>> Next(std::chrono::milliseconds timeout) = 0;
+};
+
+struct RdmaDevice {
+  uint32_t index = 0;
+  std::string name;  // "mlx5_0"
+  uint64_t node_guid = 0;
+  uint64_t sys_image_guid = 0;
+  std::string fw_version;
+  uint32_t port_count = 0;
+};
+
+enum class RdmaNetnsMode { kExclusive = 0, kShared = 1 };
+
+class Netlink {
+ public:
+  virtual ~Netlink() = default;
+
+  virtual Result<std::vector<Link>> ListLinks() = 0;
+  virtual Result<Link> GetLink(const std::string& name) = 0;  // ENODEV when absent
+  virtual Result<Link> GetLinkByIndex(int index) = 0;
+  virtual Result<std::unique_ptr<LinkEvents>> WatchLinks() = 0;
+
+  virtual Status SetMtu(const std::string& link, uint32_t mtu) = 0;
+  virtual Status SetName(const std::string& link, const std::string& new_name) = 0;
+  virtual Status SetUp(const std::string& link, bool up) = 0;
+  // Into the namespace of an open /proc/<pid>/ns/net or /run/netns/<name> fd.
+  virtual Status MoveToNetnsFd(const std::string& link, int netns_fd) = 0;
+  virtual Status MoveToNetnsPid(const std::string& link, int pid) = 0;
+
+  // VF settings through the PF netdev, as `ip link set <pf> vf <n> ...`.
+  virtual Status SetVfMac(const std::string& pf, uint32_t vf, const std::string& mac) = 0;
+  virtual Status SetVfTrust(const std::string& pf, uint32_t vf, bool on) = 0;
+  virtual Status SetVfSpoofchk(const std::string& pf, uint32_t vf, bool on) = 0;
+  virtual Status SetVfLinkState(const std::string& pf, uint32_t vf, VfLinkState state) = 0;
+  virtual Status SetVfNodeGuid(const std::string& pf, uint32_t vf, uint64_t guid) = 0;
+  virtual Status SetVfPortGuid(const std::string& pf, uint32_t vf, uint64_t guid) = 0;
+
+  // RDMA netlink (NETLINK_RDMA). Fails with a clear error on hosts without
+  // the RDMA core.
+  virtual Result<std::vector<RdmaDevice>> ListRdmaDevices() = 0;
+  virtual Result<RdmaNetnsMode> GetRdmaNetnsMode() = 0;
+  virtual Status SetRdmaNetnsMode(RdmaNetnsMode mode) = 0;
+  virtual Status MoveRdmaDeviceToNetns(const std::string& device, int netns_fd) = 0;
+};
+
+// "aa:bb:cc:dd:ee:ff" <-> bytes; FormatGuid gives "0011:2233:4455:6677" as
+// sysfs prints node_guid, ParseGuid accepts that and "00:11:22:33:44:55:66:77".
+std::string FormatMac(const uint8_t* bytes, size_t len);
+Result<std::vector<uint8_t>> ParseMac(const std::string& text);
+std::string FormatGuid(uint64_t guid);
+Result<uint64_t> ParseGuid(const std::string& text);
+
+}  // namespace host

@@ -1,0 +1,128 @@
+// RealNetlink against the kernel: veth devices in network namespaces this
+// test creates with unshare(2), so nothing outside the test process sees
+// them and they vanish when it exits. Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include "agent/host/real_netlink.h"
+#include "agent/host/subprocess_runner.h"
+
+namespace host {
+namespace {
+
+using namespace std::chrono_literals;
+
+class RealNetlinkTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+    // Two fresh namespaces: `other_` for moves, then `home_` where we stay.
+    ASSERT_EQ(::unshare(CLONE_NEWNET), 0) << std::strerror(errno);
+    other_ = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    ASSERT_EQ(::unshare(CLONE_NEWNET), 0) << std::strerror(errno);
+    home_ = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(other_, 0);
+    ASSERT_GE(home_, 0);
+    Ip({"link", "add", "name", "h5a", "type", "veth", "peer", "name", "h5b"});
+    auto nl = RealNetlink::Open();
+    ASSERT_TRUE(nl.ok()) << nl.error().message;
+    nl_ = std::move(*nl);
+  }
+  void TearDown() override {
+    if (other_ >= 0) ::close(other_);
+    if (home_ >= 0) ::close(home_);
+  }
+  void Ip(std::vector<std::string> args) {
+    args.insert(args.begin(), "ip");
+    auto r = SubprocessRunner().Run(args, 10s);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_EQ(r->exit_code, 0) << r->err;
+  }
+
+  int other_ = -1;
+  int home_ = -1;
+  std::unique_ptr<RealNetlink> nl_;
+};
+
+TEST_F(RealNetlinkTest, ListsAndGetsLinks) {
+  auto links = nl_->ListLinks();
+  ASSERT_TRUE(links.ok()) << links.error().message;
+  std::vector<std::string> names;
+  for (const auto& l : *links) names.push_back(l.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"lo", "h5b", "h5a"}));
+  auto a = nl_->GetLink("h5a");
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(a->kind, "veth");
+  EXPECT_EQ(a->mtu, 1500u);
+  EXPECT_EQ(a->arp_type, 1);
+  EXPECT_EQ(a->mac.size(), 17u);
+  EXPECT_FALSE(a->up);
+  auto same = nl_->GetLinkByIndex(a->index);
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->name, "h5a");
+  auto missing = nl_->GetLink("h5-missing");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().sys_errno, ENODEV);
+  EXPECT_NE(missing.error().message.find("get link h5-missing"), std::string::npos) << missing.error().message;
+}
+
+TEST_F(RealNetlinkTest, SetsMtuNameAndState) {
+  ASSERT_TRUE(nl_->SetMtu("h5a", 9000).ok());
+  EXPECT_EQ(nl_->GetLink("h5a")->mtu, 9000u);
+  Status too_big = nl_->SetMtu("h5a", 70000);
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_EQ(too_big.sys_errno(), EINVAL);
+  EXPECT_EQ(too_big.message().rfind("set mtu 70000 on h5a: Invalid argument", 0), 0u) << too_big.message();
+
+  ASSERT_TRUE(nl_->SetName("h5a", "net1").ok());
+  EXPECT_FALSE(nl_->GetLink("h5a").ok());
+  ASSERT_TRUE(nl_->SetUp("net1", true).ok());
+  EXPECT_TRUE(nl_->GetLink("net1")->up);
+  ASSERT_TRUE(nl_->SetUp("net1", false).ok());
+  EXPECT_FALSE(nl_->GetLink("net1")->up);
+  Status clash = nl_->SetName("net1", "h5b");
+  EXPECT_EQ(clash.sys_errno(), EEXIST) << clash.message();
+}
+
+TEST_F(RealNetlinkTest, MovesALinkToAnotherNamespace) {
+  ASSERT_TRUE(nl_->MoveToNetnsFd("h5a", other_).ok());
+  EXPECT_EQ(nl_->GetLink("h5a").error().sys_errno, ENODEV);
+  ASSERT_EQ(::setns(other_, CLONE_NEWNET), 0);
+  auto there = RealNetlink::Open();  // a socket belongs to the namespace it was opened in
+  ASSERT_TRUE(there.ok());
+  EXPECT_TRUE((*there)->GetLink("h5a").ok());
+  ASSERT_EQ(::setns(home_, CLONE_NEWNET), 0);
+  Status bad = nl_->MoveToNetnsFd("h5b", 9999);
+  EXPECT_FALSE(bad.ok());
+}
+
+TEST_F(RealNetlinkTest, SeesLinkEvents) {
+  auto events = nl_->WatchLinks();
+  ASSERT_TRUE(events.ok()) << events.error().message;
+  ASSERT_TRUE(nl_->SetMtu("h5b", 4000).ok());
+  Ip({"link", "del", "h5a"});  // removes both ends
+  bool saw_mtu = false, saw_removal = false;
+  for (int i = 0; i < 20 && !(saw_mtu && saw_removal); ++i) {
+    auto e = (*events)->Next(5s);
+    ASSERT_TRUE(e.ok()) << e.error().message;
+    ASSERT_TRUE(e->has_value()) << "no event within 5 s";
+    if ((*e)->link.name == "h5b" && (*e)->link.mtu == 4000) saw_mtu = true;
+    if ((*e)->type == LinkEventType::kRemoved && (*e)->link.name == "h5a") saw_removal = true;
+  }
+  EXPECT_TRUE(saw_mtu);
+  EXPECT_TRUE(saw_removal);
+}
+
+TEST_F(RealNetlinkTest, VfSettingsOnADeviceWithoutVfsAreAClearError) {
+  Status st = nl_->SetVfNodeGuid("h5a", 0, 0x1122334455667788ull);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.message().rfind("set node GUID 1122:3344:5566:7788 on h5a vf 0: ", 0), 0u) << st.message();
+  Status mac = nl_->SetVfMac("h5a", 0, "02:00:00:00:00:01");
+  EXPECT_FALSE(mac.ok());
+  EXPECT_EQ(nl_->GetLink("h5a")->vfs.size(), 0u);
+}
+
+}  // namespace
+}  // namespace host
