@@ -1,0 +1,505 @@
+// Integration tests for kube/ against a live API server: kube-testapi
+// (started per test, over HTTPS with client certificates or tokens) or, when
+// KUBECONFIG is set, a real cluster. Everything is created in a fresh
+// namespace and CRD group and removed afterwards. Fault tests (dropped
+// watches, compaction, error bursts, restarts) need kube-testapi's admin
+// endpoint and are skipped on a real cluster.
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "kube/client.h"
+#include "kube/config.h"
+#include "kube/http_transport.h"
+#include "kube/informer.h"
+#include "kube/integration/testapi_process.h"
+#include "kube/leader_election.h"
+#include "kube/retry.h"
+
+namespace kube {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+std::string RandomSuffix() {
+  static std::mt19937_64 rng(std::random_device{}());
+  char b[9];
+  std::snprintf(b, sizeof(b), "%08x", static_cast<unsigned>(rng()));
+  return b;
+}
+
+// A transport wrapper that can refuse watches, so a test decides exactly
+// when the informer reconnects.
+class WatchGate : public Transport {
+ public:
+  explicit WatchGate(std::shared_ptr<Transport> inner) : inner_(std::move(inner)) {}
+  std::atomic<bool> closed{false};
+  Result<HttpResponse> Send(const HttpRequest& r, std::stop_token s) override { return inner_->Send(r, s); }
+  Result<HttpResponse> Stream(const HttpRequest& r, const std::function<bool(std::string_view)>& f,
+                              std::stop_token s) override {
+    if (closed) return ApiError::Transport(r.operation, "watch gate closed by test");
+    return inner_->Stream(r, f, s);
+  }
+
+ private:
+  std::shared_ptr<Transport> inner_;
+};
+
+class Cluster : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* kc = std::getenv("KUBECONFIG");
+    real_ = kc != nullptr && *kc != '\0';
+    if (real_) {
+      auto c = LoadConfig();
+      ASSERT_TRUE(c.ok()) << c.error().ToString();
+      config_ = *c;
+    } else {
+      const char* bin = std::getenv("KUBE_TESTAPI");
+      if (bin == nullptr || !fs::exists(bin))
+        GTEST_SKIP() << "neither KUBECONFIG nor KUBE_TESTAPI (path to a built kube-testapi) is set";
+      std::string tmpl = (fs::temp_directory_path() / "kube-it-XXXXXX").string();
+      dir_ = mkdtemp(tmpl.data());
+      server_ = std::make_unique<testing::TestApiProcess>(bin, dir_, ExtraServerArgs());
+      auto err = server_->Start();
+      ASSERT_EQ(err, "");
+      auto c = LoadKubeconfig({server_->kubeconfig()});
+      ASSERT_TRUE(c.ok()) << c.error().ToString();
+      config_ = *c;
+    }
+    config_.qps = 0;  // tests are not throttled client-side
+    gate_ = std::make_shared<WatchGate>(MakeTransport(config_));
+    ClientOptions o;
+    o.qps = 0;
+    o.retry_initial = 20ms;
+    o.max_retries = 8;
+    client_ = std::make_shared<Client>(gate_, o);
+    ns_ = "kube-it-" + RandomSuffix();
+    auto created = client_->Create(resources::Namespaces(), {{"metadata", {{"name", ns_}}}});
+    ASSERT_TRUE(created.ok()) << created.error().ToString();
+  }
+
+  void TearDown() override {
+    if (client_ && !ns_.empty()) (void)client_->Delete(resources::Namespaces(), "", ns_);
+    server_.reset();
+    if (!dir_.empty() && !::testing::Test::HasFailure()) fs::remove_all(dir_);
+  }
+
+  virtual std::vector<std::string> ExtraServerArgs() { return {}; }
+
+  static std::shared_ptr<Transport> MakeTransport(const Config& c) {
+    auto t = HttpTransport::Create(c);
+    EXPECT_TRUE(t.ok()) << t.error().ToString();
+    return std::shared_ptr<Transport>(std::move(*t));
+  }
+
+  void NeedTestApi() {
+    if (real_) GTEST_SKIP() << "fault injection needs kube-testapi";
+  }
+  void Admin(const std::string& path, const json& body = json::object()) {
+    HttpRequest r;
+    r.method = "POST";
+    r.path = path;
+    r.body = body.dump();
+    auto res = client_->Raw(r, false);
+    ASSERT_TRUE(res.ok()) << res.error().ToString();
+  }
+
+  json Cm(const std::string& name, const std::string& v) {
+    return {{"metadata", {{"name", name}, {"namespace", ns_}}}, {"data", {{"v", v}}}};
+  }
+
+  // Writes that tolerate injected faults: a create or delete that the server
+  // may or may not have applied before failing is checked by its outcome.
+  void MustCreate(const std::string& name, const std::string& v) {
+    for (int i = 0; i < 50; ++i) {
+      auto r = client_->Create(resources::ConfigMaps(), Cm(name, v));
+      if (r.ok() || IsAlreadyExists(r.error())) return;
+      ASSERT_TRUE(IsRetryable(r.error())) << r.error().ToString();
+    }
+    FAIL() << "create " << name << " kept failing";
+  }
+  void MustDelete(const std::string& name) {
+    for (int i = 0; i < 50; ++i) {
+      auto r = client_->Delete(resources::ConfigMaps(), ns_, name);
+      if (r.ok() || IsNotFound(r.error())) return;
+      ASSERT_TRUE(IsRetryable(r.error())) << r.error().ToString();
+    }
+    FAIL() << "delete " << name << " kept failing";
+  }
+  void MustUpdate(const std::string& name, const std::string& v) {
+    for (int i = 0; i < 50; ++i) {
+      auto got = client_->Get(resources::ConfigMaps(), ns_, name);
+      if (!got.ok()) continue;
+      (*got)["data"]["v"] = v;
+      auto r = client_->Update(resources::ConfigMaps(), *got);
+      if (r.ok()) return;
+      ASSERT_TRUE(IsRetryable(r.error()) || IsConflict(r.error())) << r.error().ToString();
+    }
+    FAIL() << "update " << name << " kept failing";
+  }
+
+  std::map<std::string, std::string> ServerState() {
+    std::map<std::string, std::string> m;
+    auto l = client_->ListAll(resources::ConfigMaps(), ns_);
+    EXPECT_TRUE(l.ok()) << l.error().ToString();
+    if (l.ok())
+      for (const auto& o : (*l)["items"]) m[KeyOf(o)] = ResourceVersionOf(o);
+    return m;
+  }
+  static std::map<std::string, std::string> CacheState(const Store& s) {
+    std::map<std::string, std::string> m;
+    for (const auto& o : s.List()) m[KeyOf(*o)] = ResourceVersionOf(*o);
+    return m;
+  }
+
+  bool real_ = false;
+  std::string dir_, ns_;
+  Config config_;
+  std::unique_ptr<testing::TestApiProcess> server_;
+  std::shared_ptr<WatchGate> gate_;
+  std::shared_ptr<Client> client_;
+};
+
+// Informer events arrive on another thread; wait for a state, re-checking
+// whenever the informer reports anything (and at least every 200ms).
+class Converger {
+ public:
+  EventHandler Handler() {
+    auto bump = [this] {
+      std::lock_guard<std::mutex> l(mu_);
+      ++events_;
+      cv_.notify_all();
+    };
+    return {[bump](const json&) { bump(); }, [bump](const json&, const json&) { bump(); },
+            [bump](const json&) { bump(); }};
+  }
+  bool WaitFor(const std::function<bool()>& pred, std::chrono::seconds limit = 60s) {
+    auto deadline = SteadyClock::now() + limit;
+    std::unique_lock<std::mutex> l(mu_);
+    while (SteadyClock::now() < deadline) {
+      l.unlock();
+      if (pred()) return true;
+      l.lock();
+      uint64_t seen = events_;
+      cv_.wait_for(l, 200ms, [&] { return events_ != seen; });
+    }
+    return false;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t events_ = 0;
+};
+
+InformerOptions FastInformer() {
+  InformerOptions o;
+  o.reflector.page_size = 7;
+  o.reflector.backoff_initial = 100ms;
+  o.reflector.backoff_max = 2s;
+  o.reflector.min_watch_timeout = 20s;
+  return o;
+}
+
+TEST_F(Cluster, CrudWithClientCertificatesAndTypedErrors) {
+  auto cm = client_->Create(resources::ConfigMaps(), Cm("crud", "1"));
+  ASSERT_TRUE(cm.ok()) << cm.error().ToString();
+  auto again = client_->Create(resources::ConfigMaps(), Cm("crud", "1"));
+  ASSERT_FALSE(again.ok());
+  EXPECT_TRUE(IsAlreadyExists(again.error())) << again.error().ToString();
+
+  // A stale update conflicts; retrying on a fresh read succeeds.
+  json stale = *cm;
+  auto fresh = *cm;
+  fresh["data"]["v"] = "2";
+  ASSERT_TRUE(client_->Update(resources::ConfigMaps(), fresh).ok());
+  stale["data"]["v"] = "3";
+  auto conflict = client_->Update(resources::ConfigMaps(), stale);
+  ASSERT_FALSE(conflict.ok());
+  EXPECT_TRUE(IsConflict(conflict.error())) << conflict.error().ToString();
+  int attempts = 0;
+  auto st = RetryOnConflict([&]() -> Status {
+    ++attempts;
+    auto cur = attempts == 1 ? Result<json>(stale) : client_->Get(resources::ConfigMaps(), ns_, "crud");
+    if (!cur) return cur.error();
+    (*cur)["data"]["v"] = "3";
+    auto r = client_->Update(resources::ConfigMaps(), *cur);
+    if (!r) return r.error();
+    return {};
+  });
+  ASSERT_TRUE(st.ok()) << st.error().ToString();
+  EXPECT_EQ(attempts, 2);
+
+  auto merged = client_->Patch(resources::ConfigMaps(), ns_, "crud", PatchType::kMerge, {{"data", {{"m", "x"}}}});
+  ASSERT_TRUE(merged.ok()) << merged.error().ToString();
+  EXPECT_EQ((*merged)["data"]["m"], "x");
+  auto jp = client_->Patch(resources::ConfigMaps(), ns_, "crud", PatchType::kJson,
+                           json::array({{{"op", "replace"}, {"path", "/data/v"}, {"value", "4"}}}));
+  ASSERT_TRUE(jp.ok()) << jp.error().ToString();
+  EXPECT_EQ((*jp)["data"]["v"], "4");
+
+  DeleteOptions wrong_uid;
+  wrong_uid.precondition_uid = "not-the-uid";
+  auto d1 = client_->Delete(resources::ConfigMaps(), ns_, "crud", wrong_uid);
+  ASSERT_FALSE(d1.ok());
+  EXPECT_TRUE(IsConflict(d1.error())) << d1.error().ToString();
+  DeleteOptions right;
+  right.precondition_uid = UidOf(*jp);
+  right.propagation_policy = "Background";
+  ASSERT_TRUE(client_->Delete(resources::ConfigMaps(), ns_, "crud", right).ok());
+  auto gone = client_->Get(resources::ConfigMaps(), ns_, "crud");
+  ASSERT_FALSE(gone.ok());
+  EXPECT_TRUE(IsNotFound(gone.error()));
+  EXPECT_NE(gone.error().message.find("crud"), std::string::npos);
+}
+
+TEST_F(Cluster, CustomResourceWithStatusSubresource) {
+  std::string group = "it" + RandomSuffix() + ".kube.rdma.dev";
+  json crd = {
+      {"apiVersion", "apiextensions.k8s.io/v1"},
+      {"kind", "CustomResourceDefinition"},
+      {"metadata", {{"name", "widgets." + group}}},
+      {"spec",
+       {{"group", group},
+        {"scope", "Namespaced"},
+        {"names", {{"plural", "widgets"}, {"singular", "widget"}, {"kind", "Widget"}, {"listKind", "WidgetList"}}},
+        {"versions",
+         json::array({{{"name", "v1"},
+                       {"served", true},
+                       {"storage", true},
+                       {"subresources", {{"status", json::object()}}},
+                       {"schema",
+                        {{"openAPIV3Schema",
+                          {{"type", "object"},
+                           {"properties",
+                            {{"spec", {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}}},
+                             {"status",
+                              {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}}}}}}}}}}})}}}};
+  auto created = client_->Create(resources::CustomResourceDefinitions(), crd);
+  ASSERT_TRUE(created.ok()) << created.error().ToString();
+  Resource widgets{group, "v1", "widgets", "Widget", true};
+  json w = {{"metadata", {{"name", "w1"}, {"namespace", ns_}}}, {"spec", {{"size", 1}}}};
+  Result<json> cr = ApiError{};
+  Converger wait;  // the CRD takes a moment to be served on a real cluster
+  ASSERT_TRUE(wait.WaitFor([&] {
+    cr = client_->Create(widgets, w);
+    return cr.ok() || !IsNotFound(cr.error());
+  }, 30s));
+  ASSERT_TRUE(cr.ok()) << cr.error().ToString();
+  json with_status = *cr;
+  with_status["status"] = {{"phase", "Ready"}};
+  with_status["spec"]["size"] = 99;  // ignored by the status subresource
+  auto st = client_->UpdateStatus(widgets, with_status);
+  ASSERT_TRUE(st.ok()) << st.error().ToString();
+  EXPECT_EQ((*st)["status"]["phase"], "Ready");
+  EXPECT_EQ((*st)["spec"]["size"], 1);
+  auto ps = client_->PatchStatus(widgets, ns_, "w1", PatchType::kMerge, {{"status", {{"phase", "Degraded"}}}});
+  ASSERT_TRUE(ps.ok()) << ps.error().ToString();
+  EXPECT_EQ((*ps)["status"]["phase"], "Degraded");
+  EXPECT_TRUE(client_->Delete(resources::CustomResourceDefinitions(), "", "widgets." + group).ok());
+}
+
+TEST_F(Cluster, InformerSurvivesDroppedWatchesCompactionErrorBurstsAndRestarts) {
+  NeedTestApi();
+  for (int i = 0; i < 30; ++i) MustCreate("cm-" + std::to_string(i), "0");
+  Informer inf(client_, resources::ConfigMaps(), ns_, "", FastInformer());
+  Converger conv;
+  inf.AddEventHandler(conv.Handler());
+  inf.Start();
+  ASSERT_TRUE(inf.WaitForSync(30s));
+  ASSERT_EQ(CacheState(inf.store()), ServerState());
+  auto converged = [&] { return conv.WaitFor([&] { return CacheState(inf.store()) == ServerState(); }); };
+
+  // 1. Dropped watches: resume from the last resourceVersion.
+  Admin("/admin/drop-watches");
+  MustUpdate("cm-1", "1");
+  MustDelete("cm-2");
+  MustCreate("new-1", "1");
+  ASSERT_TRUE(converged()) << "after dropped watches";
+
+  // 2. History compacted while the informer was not watching: 410, relist.
+  auto lists_before = inf.reflector().lists();
+  gate_->closed = true;
+  Admin("/admin/drop-watches");
+  MustUpdate("cm-3", "2");
+  MustDelete("cm-4");
+  MustCreate("new-2", "2");
+  Admin("/admin/compact");
+  gate_->closed = false;
+  ASSERT_TRUE(converged()) << "after compaction";
+  EXPECT_GT(inf.reflector().lists(), lists_before) << "a 410 should have caused a relist";
+
+  // 3. Bursts of 500 and 429 on every request, while objects change.
+  auto retries_before = client_->stats().retries.load();
+  for (int code : {500, 429}) {
+    Admin("/admin/faults", {{"errorRate", 0.5}, {"errorCode", code}});
+    for (int i = 5; i < 10; ++i) {
+      Admin("/admin/drop-watches");
+      MustUpdate("cm-" + std::to_string(i), "burst" + std::to_string(code));
+    }
+    MustDelete("cm-1" + std::to_string(code % 7));
+    MustCreate("burst-" + std::to_string(code), "3");
+    Admin("/admin/faults", json::object());
+    ASSERT_TRUE(converged()) << "after a burst of " << code;
+  }
+  EXPECT_GT(client_->stats().retries.load(), retries_before) << "the bursts should have hit our requests";
+
+  // 4. API server restart (state kept in its data dir).
+  ASSERT_EQ(server_->Restart(), "");
+  MustUpdate("cm-20", "restarted");
+  MustDelete("cm-21");
+  MustCreate("after-restart", "4");
+  ASSERT_TRUE(converged()) << "after restart";
+}
+
+TEST_F(Cluster, IdleInformerOnlyRenewsWatches) {
+  NeedTestApi();
+  MustCreate("idle", "0");
+  auto o = FastInformer();
+  o.reflector.min_watch_timeout = 1s;  // renew often so the test sees renewals
+  Informer inf(client_, resources::ConfigMaps(), ns_, "", o);
+  inf.Start();
+  ASSERT_TRUE(inf.WaitForSync(30s));
+  auto requests_before = client_->stats().requests.load();
+  auto watches_before = client_->stats().watches.load();
+  std::this_thread::sleep_for(5s);  // observing idleness, not synchronising
+  auto requests = client_->stats().requests.load() - requests_before;
+  auto watches = client_->stats().watches.load() - watches_before;
+  EXPECT_EQ(requests, watches) << "only watch renewals while idle";
+  EXPECT_GE(watches, 1u);
+  EXPECT_EQ(inf.reflector().lists(), 1u);
+}
+
+TEST_F(Cluster, LeaderFailoverWithinLeaseDurationPlusRetryPeriod) {
+  auto make = [&](const std::string& id, bool release) {
+    LeaderElectionConfig c;
+    c.lease_namespace = ns_;
+    c.lease_name = "it-leader";
+    c.identity = id;
+    c.lease_duration = 3s;
+    c.renew_deadline = 2s;
+    c.retry_period = 500ms;
+    c.release_on_cancel = release;
+    return c;
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  std::string leader;
+  auto cb = [&](const std::string& id) {
+    LeaderCallbacks c;
+    c.on_started_leading = [&, id](std::stop_token) {
+      std::lock_guard<std::mutex> l(mu);
+      leader = id;
+      cv.notify_all();
+    };
+    return c;
+  };
+  auto ca = std::make_shared<Client>(MakeTransport(config_));
+  auto cbb = std::make_shared<Client>(MakeTransport(config_));
+  LeaderElector a(ca, make("a", /*release=*/false), cb("a"));
+  LeaderElector b(cbb, make("b", true), cb("b"));
+  std::stop_source stop_a, stop_b;
+  std::thread ta([&] { a.Run(stop_a.get_token()); });
+  {
+    std::unique_lock<std::mutex> l(mu);
+    ASSERT_TRUE(cv.wait_for(l, 30s, [&] { return leader == "a"; }));
+  }
+  std::thread tb([&] { b.Run(stop_b.get_token()); });
+  // "a" dies without releasing (as a killed process would).
+  stop_a.request_stop();
+  ta.join();
+  auto died = SteadyClock::now();
+  {
+    std::unique_lock<std::mutex> l(mu);
+    ASSERT_TRUE(cv.wait_for(l, 30s, [&] { return leader == "b"; }));
+  }
+  auto failover = SteadyClock::now() - died;
+  // Bound from the issue: lease duration + retry period (client-go jitters the
+  // retry up to 2.2x); 1s more for a loaded CI machine.
+  EXPECT_LT(failover, 3s + 1100ms + 1s)
+      << "failover took " << std::chrono::duration_cast<std::chrono::milliseconds>(failover).count() << "ms";
+  stop_b.request_stop();
+  tb.join();
+  auto lease = client_->Get(resources::Leases(), ns_, "it-leader");
+  ASSERT_TRUE(lease.ok());
+  EXPECT_EQ((*lease)["spec"].value("holderIdentity", "x"), "");  // b released on stop
+}
+
+TEST_F(Cluster, TlsServerNameSelectsTheCertificateNameChecked) {
+  NeedTestApi();
+  ClientOptions once;
+  once.max_retries = 0;  // TLS failures are not worth retrying here
+  auto get_ns = [&](const Config& c) {
+    return Client(MakeTransport(c), once).Get(resources::Namespaces(), "", ns_);
+  };
+  Config c = config_;
+  c.tls_server_name = "localhost";  // in kube-testapi's certificate
+  auto ok = get_ns(c);
+  EXPECT_TRUE(ok.ok()) << ok.error().ToString();
+
+  c.tls_server_name = "not-in-the-certificate.example";
+  auto refused = get_ns(c);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(IsTransport(refused.error())) << refused.error().ToString();
+
+  c.tls_server_name.clear();
+  c.ca_pem.clear();  // no CA: the server's certificate cannot be verified
+  EXPECT_FALSE(get_ns(c).ok());
+  c.insecure_skip_tls_verify = true;
+  auto insecure = get_ns(c);
+  EXPECT_TRUE(insecure.ok()) << insecure.error().ToString();
+}
+
+class TokenCluster : public Cluster {
+ protected:
+  std::vector<std::string> ExtraServerArgs() override {
+    token_csv_ = (fs::temp_directory_path() / ("kube-it-tokens-" + RandomSuffix())).string();
+    std::ofstream(token_csv_) << "token-one,alice,uid-1,\"system:masters\"\n";
+    return {"--token-file", token_csv_};
+  }
+  void TearDown() override {
+    Cluster::TearDown();
+    if (!token_csv_.empty()) fs::remove(token_csv_);
+  }
+  std::string token_csv_;
+};
+
+TEST_F(TokenCluster, BearerTokenFromFileIsReReadAfterRotation) {
+  NeedTestApi();
+  std::string client_token = dir_ + "/client-token";
+  std::ofstream(client_token) << "token-one\n";
+  Config c;
+  c.server = server_->url();
+  auto ca = ReadFileToString(server_->ca_file(), "CA");
+  ASSERT_TRUE(ca.ok()) << ca.error().ToString();
+  c.ca_pem = *ca;
+  c.token_file = client_token;
+  auto alice = Client::FromConfig(c);
+  ASSERT_TRUE(alice.ok()) << alice.error().ToString();
+  ASSERT_TRUE((*alice)->Get(resources::Namespaces(), "", ns_).ok());
+
+  // Rotate: the server accepts only the new token; the client's file changes.
+  std::ofstream(token_csv_) << "token-two,alice,uid-1,\"system:masters\"\n";
+  std::ofstream(client_token) << "token-two\n";
+  auto after = (*alice)->Get(resources::Namespaces(), "", ns_);
+  EXPECT_TRUE(after.ok()) << after.error().ToString();
+
+  Config wrong = c;
+  wrong.token_file.clear();
+  wrong.token = "nope";
+  auto bad = Client::FromConfig(wrong);
+  ASSERT_TRUE(bad.ok());
+  auto denied = (*bad)->Get(resources::Namespaces(), "", ns_);
+  ASSERT_FALSE(denied.ok());
+  EXPECT_TRUE(IsUnauthorized(denied.error())) << denied.error().ToString();
+}
+
+}  // namespace
+}  // namespace kube
