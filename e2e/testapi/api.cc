@@ -8,6 +8,7 @@
 #include <random>
 
 #include "e2e/testapi/events.h"
+#include "e2e/testapi/protobuf.h"
 #include "e2e/testapi/status.h"
 
 namespace testapi {
@@ -144,6 +145,15 @@ Outcome Api::Handle(const Request& r) {
     o.response.body = e.body.dump();
     if (e.code == 429) o.response.headers.emplace_back("Retry-After", "1");
     return o;
+  } catch (const json::type_error& e) {
+    // A field of the wrong JSON type that no check caught earlier: the
+    // client's input, answered as kube-apiserver answers undecodable bodies.
+    Outcome o;
+    o.response.code = 400;
+    o.response.body = FailureStatus(400, "BadRequest",
+                                    std::string("the object has a field of the wrong type: ") + e.what())
+                          .dump();
+    return o;
   } catch (const std::exception& e) {
     // A bug in this server, not the client's fault; say so like the real one.
     spdlog::error("msg=\"internal error\" method={} path={} error=\"{}\"", r.method, r.path, e.what());
@@ -255,6 +265,8 @@ Response Api::HandleAdmin(const Request& r) {
   } else if (r.path == "/admin/faults") {
     json b = r.body.empty() ? json::object() : json::parse(r.body, nullptr, false);
     if (b.is_discarded() || !b.is_object()) ThrowBadRequest("faults: body must be a JSON object");
+    for (const char* k : {"errorRate", "errorCode", "latencyMs"})
+      if (b.contains(k) && !b[k].is_number()) ThrowBadRequest(std::string("faults: ") + k + " must be a number");
     Faults f;
     f.error_rate = b.value("errorRate", 0.0);
     f.error_code = b.value("errorCode", 500);
@@ -277,13 +289,17 @@ json Api::DecodeBody(const Request& r) const {
     ThrowStatus(413, "RequestEntityTooLarge",
                 "Request entity too large: limit is " + std::to_string(options_.max_body_bytes));
   std::string ct = r.content_type.substr(0, r.content_type.find(';'));
-  if (ct.find("protobuf") != std::string::npos || ct.find("cbor") != std::string::npos)
+  if (ct.find("cbor") != std::string::npos)
     ThrowStatus(415, "UnsupportedMediaType",
-                "kube-testapi does not decode " + ct +
-                    " request bodies; send application/json or application/yaml (with kubectl: "
-                    "`kubectl create ... --dry-run=client -o yaml | kubectl apply -f -`)");
+                "kube-testapi does not decode " + ct + " request bodies; send application/json or application/yaml");
   json body;
-  if (ct.find("yaml") != std::string::npos) {
+  if (ct.find("protobuf") != std::string::npos) {
+    // kubectl's typed commands (create namespace/configmap/secret/...) send protobuf.
+    std::string error;
+    auto decoded = DecodeKubernetesProtobuf(r.body, &error);
+    if (!decoded) ThrowStatus(415, "UnsupportedMediaType", error);
+    body = std::move(*decoded);
+  } else if (ct.find("yaml") != std::string::npos) {
     try {
       body = YamlToJson(YAML::Load(r.body));
     } catch (const YAML::Exception& e) {

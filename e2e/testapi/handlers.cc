@@ -31,6 +31,8 @@ std::string KeyOf(const json& o) {
 }
 
 uint64_t ParseRv(const std::string& s, const char* what) {
+  if (s.empty() || !std::isdigit(static_cast<unsigned char>(s[0])))
+    ThrowBadRequest(std::string(what) + ": invalid resource version \"" + s + "\"");
   try {
     size_t used = 0;
     uint64_t v = std::stoull(s, &used);
@@ -265,6 +267,8 @@ ObjectPtr Api::CommitCreate(const Request& r, const ResourceType& t, json obj, s
     if (!obj["spec"].contains("terminationGracePeriodSeconds")) obj["spec"]["terminationGracePeriodSeconds"] = 30;
   } else if (t.plural == "customresourcedefinitions") {
     PrepareCrd(obj, true);
+  } else if (t.plural == "secrets" && t.group.empty() && (!obj.contains("type") || obj["type"] == "")) {
+    obj["type"] = "Opaque";
   }
   if (IsDryRun(r)) {
     meta["resourceVersion"] = "";

@@ -41,7 +41,14 @@ bool Api::RunUpkeep() {
   }
   auto dirty = std::move(dirty_pdb_namespaces_);
   dirty_pdb_namespaces_.clear();
-  for (const auto& ns : dirty) UpdatePdbStatuses(ns);
+  for (const auto& ns : dirty) {
+    try {
+      UpdatePdbStatuses(ns);
+    } catch (const std::exception& e) {
+      // A malformed pod or budget must not stop the server; say which namespace.
+      spdlog::error("msg=\"cannot compute PodDisruptionBudget status\" namespace={} error=\"{}\"", ns, e.what());
+    }
+  }
   return HasUpkeep();
 }
 
@@ -238,8 +245,9 @@ json Api::PdbStatus(const json& pdb, const std::vector<ObjectPtr>& pods) const {
     if (!sel || !sel->Matches(meta.contains("labels") ? meta["labels"] : json())) continue;
     if (IsDeleting(*p)) continue;
     ++expected;
-    for (const auto& c : (*p)["status"].value("conditions", json::array()))
-      if (c.value("type", "") == "Ready" && c.value("status", "") == "True") ++healthy;
+    const json& conds = (*p)["status"].is_object() ? (*p)["status"].value("conditions", json::array()) : json::array();
+    for (const auto& c : conds.is_array() ? conds : json::array())
+      if (c.is_object() && c.value("type", "") == "Ready" && c.value("status", "") == "True") ++healthy;
   }
   auto resolve = [&](const json& v, bool round_up) -> long {
     if (v.is_number_integer()) return v.get<long>();

@@ -1202,7 +1202,7 @@ class Compiler {
       forbid("type", "must be empty to be structural");
     }
     if (s.contains("default")) forbid("default", "must be undefined to be structural");
-    if (s.value("nullable", false) == true) forbid("nullable", "must be false to be structural");
+    if (s.contains("nullable") && s["nullable"] == true) forbid("nullable", "must be false to be structural");
     if (s.contains("additionalProperties")) forbid("additionalProperties", "must be undefined to be structural");
     if (s.contains("x-kubernetes-preserve-unknown-fields") && s["x-kubernetes-preserve-unknown-fields"] == true) {
       forbid("x-kubernetes-preserve-unknown-fields", "must be false to be structural");

@@ -620,6 +620,29 @@ TEST(Compile, WronglyTypedKeywordsAreErrorsNotCrashes) {
   }
 }
 
+TEST(Compile, ArbitraryFragmentsNeverThrow) {
+  const char* schemas[] = {
+      R"(null)",
+      R"([])",
+      R"({"type":"object","anyOf":[{"nullable":"yes"},{"type":5},3,null]})",
+      R"({"type":"object","not":5})",
+      R"({"type":"object","allOf":[{"properties":{"a":{"type":[]}}}]})",
+      R"({"type":"object","properties":{"a":null,"b":{"type":"array","items":5}}})",
+      R"({"type":"object","properties":{"a":{"type":"array","items":null}}})",
+      R"({"type":"object","properties":{"a":{"type":"string","enum":null,"default":null,"pattern":5}}})",
+      R"({"type":"object","properties":{"a":{"type":"array","x-kubernetes-list-type":"map",
+          "x-kubernetes-list-map-keys":"k","items":{"type":"object"}}}})",
+      R"({"type":"object","properties":{"m":{"type":"object","additionalProperties":{"type":"string","default":5}}}})",
+      R"({"type":"object","x-kubernetes-validations":"rule"})",
+      R"({"type":"object","properties":{"metadata":{"type":"object","properties":5}}})",
+      R"({"type":"object","properties":{"a":{"type":"integer","minimum":"0","maxLength":-1,"multipleOf":0}}})",
+  };
+  for (const char* text : schemas) {
+    std::vector<FieldError> errors;
+    EXPECT_NO_THROW(StructuralSchema::Compile(json::parse(text), kPrefix, &errors)) << text;
+  }
+}
+
 TEST(Compile, KeepsCelRulesWithTheirPlace) {
   auto compiled = MustCompile(json::parse(R"json({"type":"object",
       "x-kubernetes-validations":[{"rule":"has(self.spec)"}],

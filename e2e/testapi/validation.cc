@@ -46,6 +46,13 @@ void Api::AdmitObject(const Request& r, const ResourceType& t, json& obj, const 
     if (mode != "Strict" && mode != "Warn" && mode != "Ignore")
       ThrowBadRequest("fieldValidation: invalid value \"" + mode + "\": must be Ignore, Warn or Strict");
   }
+  // Built-in kinds decode into Go structs: a spec or status that is not an
+  // object cannot be decoded at all.
+  for (const char* part : {"spec", "status"})
+    if (!t.custom && obj.contains(part) && !obj[part].is_object() && !obj[part].is_null())
+      ThrowBadRequest(t.kind + " in version \"" + t.version + "\" cannot be handled as a " + t.kind +
+                      ": json: cannot unmarshal " + obj[part].type_name() + " into Go struct field " + t.kind + "." +
+                      part);
   json& meta = obj["metadata"];
   std::vector<std::string> unknown;
   for (auto it = meta.begin(); it != meta.end();) {
@@ -104,6 +111,12 @@ std::vector<FieldError> Api::ValidateBuiltin(const ResourceType& t, const json& 
         if (!IsNonEmptyString(containers[i], "image")) errs.push_back(Required(p + ".image"));
       }
     }
+    for (const char* f : {"terminationGracePeriodSeconds", "activeDeadlineSeconds"})
+      if (spec.contains(f) && !spec[f].is_number_integer())
+        errs.push_back({"FieldValueTypeInvalid", std::string("spec.") + f, "Invalid value: must be an integer"});
+    if (obj.contains("status") && obj["status"].is_object() && obj["status"].contains("conditions") &&
+        !obj["status"]["conditions"].is_array())
+      errs.push_back({"FieldValueTypeInvalid", "status.conditions", "Invalid value: must be a list"});
   } else if (t.group == "events.k8s.io") {
     // Stored in core form; named in events.k8s.io/v1 terms for the caller.
     if (!IsNonEmptyString(obj, "eventTime")) errs.push_back(Required("eventTime"));
