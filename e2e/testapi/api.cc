@@ -267,6 +267,8 @@ Response Api::HandleAdmin(const Request& r) {
     if (b.is_discarded() || !b.is_object()) ThrowBadRequest("faults: body must be a JSON object");
     for (const char* k : {"errorRate", "errorCode", "latencyMs"})
       if (b.contains(k) && !b[k].is_number()) ThrowBadRequest(std::string("faults: ") + k + " must be a number");
+    if (b.contains("latencyMs") && (b["latencyMs"].get<double>() < 0 || b["latencyMs"].get<double>() > 600000))
+      ThrowBadRequest("faults: latencyMs must be within 0..600000");
     Faults f;
     f.error_rate = b.value("errorRate", 0.0);
     f.error_code = b.value("errorCode", 500);
@@ -274,7 +276,6 @@ Response Api::HandleAdmin(const Request& r) {
     if (f.error_rate < 0 || f.error_rate > 1) ThrowBadRequest("faults: errorRate must be within 0..1");
     if (f.error_code != 500 && f.error_code != 429 && f.error_code != 503)
       ThrowBadRequest("faults: errorCode must be 500, 429 or 503");
-    if (f.latency_ms < 0) ThrowBadRequest("faults: latencyMs must not be negative");
     if (hooks_.set_faults) hooks_.set_faults(f);
   } else if (r.path == "/admin/checkpoint") {
     store_.Checkpoint();

@@ -464,6 +464,9 @@ Response Api::Patch(const Request& r, const ResourceType& t, const std::string& 
     }
   }
   if (!patched.is_object()) ThrowBadRequest("the patch turned the object into a non-object");
+  if (patched.contains("metadata") && !patched["metadata"].is_object() && !patched["metadata"].is_null())
+    ThrowBadRequest("the patch made metadata a " + std::string(patched["metadata"].type_name()) +
+                    "; metadata must be an object");
   if (!patched.contains("metadata") || !patched["metadata"].is_object()) patched["metadata"] = json::object();
   auto& pmeta = patched["metadata"];
   if (!pmeta.contains("resourceVersion") || pmeta["resourceVersion"] == "" || pmeta["resourceVersion"].is_null())
@@ -489,6 +492,11 @@ Response Api::Delete(const Request& r, const ResourceType& t, const std::string&
     }
   }
   if (r.query.count("propagationPolicy")) opts["propagationPolicy"] = r.query.at("propagationPolicy");
+  if (opts.contains("gracePeriodSeconds") && !opts["gracePeriodSeconds"].is_number_integer() &&
+      !opts["gracePeriodSeconds"].is_null())
+    ThrowBadRequest("DeleteOptions: gracePeriodSeconds must be an integer");
+  if (opts.contains("propagationPolicy") && !opts["propagationPolicy"].is_string())
+    ThrowBadRequest("DeleteOptions: propagationPolicy must be a string");
   auto obj = store_.Get(t.storage, ns, name);
   if (!obj) ThrowNotFound(t.group, t.plural, name);
   if (opts.contains("preconditions") && opts["preconditions"].is_object()) {

@@ -138,6 +138,16 @@ std::vector<FieldError> Api::ValidateBuiltin(const ResourceType& t, const json& 
     if (spec.contains("holderIdentity") && !spec["holderIdentity"].is_string() && !spec["holderIdentity"].is_null())
       errs.push_back({"FieldValueTypeInvalid", "spec.holderIdentity", "Invalid value: must be a string"});
   } else if (t.group == "policy" && t.plural == "poddisruptionbudgets") {
+    static const std::regex kIntOrPercent("^[0-9]+%?$");
+    for (const char* f : {"minAvailable", "maxUnavailable"}) {
+      if (!spec.contains(f)) continue;
+      const json& v = spec[f];
+      bool ok = (v.is_number_integer() && v.get<long>() >= 0) ||
+                (v.is_string() && std::regex_match(v.get<std::string>(), kIntOrPercent));
+      if (!ok)
+        errs.push_back({"FieldValueInvalid", std::string("spec.") + f,
+                        "Invalid value: " + v.dump() + ": must be a non-negative integer or a percentage (\"50%\")"});
+    }
     if (spec.contains("minAvailable") && spec.contains("maxUnavailable"))
       errs.push_back({"FieldValueInvalid", "spec", "Invalid value: minAvailable and maxUnavailable cannot be both set"});
     std::string err;
