@@ -103,15 +103,7 @@ void Api::PrepareCrd(json& crd, bool creating) {
     errs.push_back({"FieldValueInvalid", "spec.versions",
                     "Invalid value: must have exactly one version marked as storage version"});
   if (!errs.empty())
-    ThrowStatus(422, "Invalid", InvalidMessage("CustomResourceDefinition.apiextensions.k8s.io", name, errs),
-                json{{"name", name},
-                     {"group", "apiextensions.k8s.io"},
-                     {"kind", "CustomResourceDefinition"},
-                     {"causes", [&] {
-                        json c = json::array();
-                        for (const auto& e : errs) c.push_back({{"reason", e.reason}, {"message", e.message}, {"field", e.field}});
-                        return c;
-                      }()}});
+    ThrowInvalid("apiextensions.k8s.io", "CustomResourceDefinition", name, errs);
 
   if (creating) {
     auto fins = crd["metadata"].value("finalizers", json::array());

@@ -292,16 +292,9 @@ Response Api::Update(const Request& r, const ResourceType& t, const std::string&
                     ") does not match the expected API version (" + t.ApiVersion() + ")");
   if (!obj.contains("metadata") || !obj["metadata"].is_object()) obj["metadata"] = json::object();
   if (!obj["metadata"].contains("resourceVersion") || obj["metadata"]["resourceVersion"] == "")
-    ThrowStatus(422, "Invalid",
-                t.kind + (t.group.empty() ? "" : "." + t.group) + " \"" + name +
-                    "\" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update",
-                json{{"name", name},
-                     {"group", t.group},
-                     {"kind", t.kind},
-                     {"causes",
-                      {{{"reason", "FieldValueInvalid"},
-                        {"message", "Invalid value: 0x0: must be specified for an update"},
-                        {"field", "metadata.resourceVersion"}}}}});
+    ThrowInvalid(t.group, t.kind, name,
+                 {{"FieldValueInvalid", "metadata.resourceVersion",
+                   "Invalid value: 0x0: must be specified for an update"}});
   if (t.group == "events.k8s.io") obj = V1EventToCore(obj);
   std::vector<std::string> warnings;
   auto stored = CommitUpdate(r, t, std::move(obj), old, sub, &warnings);
@@ -366,11 +359,7 @@ ObjectPtr Api::CommitUpdate(const Request& r, const ResourceType& t, json desire
       FieldError e{"FieldValueForbidden", "metadata.finalizers",
                    "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers "
                    "[]string{" + list + "}"};
-      ThrowStatus(422, "Invalid", InvalidMessage(t.kind + (t.group.empty() ? "" : "." + t.group), name, {e}),
-                  json{{"name", name},
-                       {"group", t.group},
-                       {"kind", t.kind},
-                       {"causes", {{{"reason", e.reason}, {"message", e.message}, {"field", e.field}}}}});
+      ThrowInvalid(t.group, t.kind, name, {e});
     }
   }
 

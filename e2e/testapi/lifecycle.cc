@@ -186,13 +186,17 @@ void Api::CollectDependents(const json& owner) {
     auto obj = store_.Get(d.storage, d.ns, d.name);
     auto t = TypeForStorage(d.storage);
     if (!obj || !t) continue;
-    if (!owner_gone && orphan) {
+    // Drops this owner from the dependent's ownerReferences.
+    auto release = [&] {
       json next = *obj;
       json refs = json::array();
       for (const auto& ref : next["metadata"].value("ownerReferences", json::array()))
         if (ref.value("uid", "") != uid) refs.push_back(ref);
       next["metadata"]["ownerReferences"] = refs;
       store_.Update(d.storage, next, obj);
+    };
+    if (!owner_gone && orphan) {
+      release();
       continue;
     }
     if (!owner_gone && !foreground) continue;
@@ -206,12 +210,7 @@ void Api::CollectDependents(const json& owner) {
       if (o && (*o)["metadata"].value("uid", "") == ref.value("uid", "")) other_owner_alive = true;
     }
     if (other_owner_alive) {
-      json next = *obj;
-      json refs = json::array();
-      for (const auto& ref : next["metadata"].value("ownerReferences", json::array()))
-        if (ref.value("uid", "") != uid) refs.push_back(ref);
-      next["metadata"]["ownerReferences"] = refs;
-      store_.Update(d.storage, next, obj);
+      release();
     } else if (!IsDeleting(*obj)) {
       json opts = t->group.empty() && t->plural == "pods" ? json{{"gracePeriodSeconds", 0}} : json::object();
       if (foreground && !owner_gone) opts["propagationPolicy"] = "Foreground";

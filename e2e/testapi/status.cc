@@ -28,6 +28,17 @@ void ThrowStatus(int code, std::string_view reason, std::string_view message, js
 
 void ThrowBadRequest(std::string_view message) { ThrowStatus(400, "BadRequest", message); }
 
+void ThrowInvalid(std::string_view group, std::string_view kind, std::string_view name,
+                  const std::vector<FieldError>& errors) {
+  json causes = json::array();
+  for (const auto& e : errors) causes.push_back(e.ToCause());
+  json details = {{"name", std::string(name)}, {"kind", std::string(kind)}, {"causes", causes}};
+  if (!group.empty()) details["group"] = std::string(group);
+  std::string qualified_kind(kind);
+  if (!group.empty()) qualified_kind += "." + std::string(group);
+  ThrowStatus(422, "Invalid", InvalidMessage(qualified_kind, name, errors), details);
+}
+
 static json NameDetails(std::string_view group, std::string_view plural, std::string_view name) {
   json d = {{"name", std::string(name)}, {"kind", std::string(plural)}};
   if (!group.empty()) d["group"] = std::string(group);

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "e2e/testapi/field_error.h"
+
 namespace testapi {
 
 using json = nlohmann::json;
@@ -36,6 +38,11 @@ json SuccessStatus(json details = nullptr);
                                 std::string_view why);
 [[noreturn]] void ThrowStatus(int code, std::string_view reason, std::string_view message,
                               json details = nullptr);
+
+// 422 Invalid for an object of `kind` in `group`, one cause per error, worded
+// as kube-apiserver does ("Widget.example.com \"w\" is invalid: [...]").
+[[noreturn]] void ThrowInvalid(std::string_view group, std::string_view kind, std::string_view name,
+                               const std::vector<FieldError>& errors);
 
 // "widgets.example.com" for a group, "pods" for the core group.
 std::string QualifiedResource(std::string_view group, std::string_view plural);

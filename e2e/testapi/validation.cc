@@ -24,12 +24,6 @@ NameRule NameRuleFor(const ResourceType& t) {
   return NameRule::kDnsSubdomain;
 }
 
-json Causes(const std::vector<FieldError>& errors) {
-  json causes = json::array();
-  for (const auto& e : errors) causes.push_back({{"reason", e.reason}, {"message", e.message}, {"field", e.field}});
-  return causes;
-}
-
 FieldError Required(const std::string& field) { return {"FieldValueRequired", field, "Required value"}; }
 
 bool IsNonEmptyString(const json& o, const char* key) {
@@ -85,10 +79,7 @@ void Api::AdmitObject(const Request& r, const ResourceType& t, json& obj, const 
 
   if (!errors.empty()) {
     std::string name = meta.contains("name") && meta["name"].is_string() ? meta["name"].get<std::string>() : "";
-    std::string qualified_kind = t.kind + (t.group.empty() ? "" : "." + t.group);
-    json details = {{"name", name}, {"kind", t.kind}, {"causes", Causes(errors)}};
-    if (!t.group.empty()) details["group"] = t.group;
-    ThrowStatus(422, "Invalid", InvalidMessage(qualified_kind, name, errors), details);
+    ThrowInvalid(t.group, t.kind, name, errors);
   }
 }
 
