@@ -53,6 +53,7 @@ void Informer::Replace(std::vector<json>&& items, const std::string&) {
   std::unordered_set<std::string> keep;
   keep.reserve(items.size());
   for (auto& item : items) {
+    if (options_.transform) options_.transform(item);
     auto obj = std::make_shared<const json>(std::move(item));
     std::string key = KeyOf(*obj);
     keep.insert(key);
@@ -80,6 +81,7 @@ void Informer::Replace(std::vector<json>&& items, const std::string&) {
 
 void Informer::Upsert(json&& o) {
   std::lock_guard<std::mutex> lock(dispatch_mu_);
+  if (options_.transform) options_.transform(o);
   auto obj = std::make_shared<const json>(std::move(o));
   auto old = store_.Upsert(obj);
   for (const auto& h : handlers_) {
@@ -92,6 +94,7 @@ void Informer::Remove(json&& o) {
   std::lock_guard<std::mutex> lock(dispatch_mu_);
   auto old = store_.Remove(KeyOf(o));
   if (!old) return;  // already gone (e.g. removed by a relist)
+  if (options_.transform) options_.transform(o);
   for (const auto& h : handlers_)
     if (h.on_delete) h.on_delete(o);
 }

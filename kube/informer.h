@@ -30,6 +30,11 @@ struct InformerOptions {
   // re-check the world even without changes. Zero disables.
   std::chrono::milliseconds resync_period{0};
   ReflectorOptions reflector;
+  // Applied to every object as it arrives, before it is stored or handed to
+  // handlers (client-go's SetTransform): drop fields the controller never
+  // reads so the cache stays small. Must keep metadata.name, namespace and
+  // resourceVersion. Runs on the informer's thread.
+  std::function<void(json& obj)> transform;
 };
 
 class Informer : private ReflectorSink {

@@ -213,6 +213,35 @@ TEST(InformerTest, LateHandlerGetsExistingObjectsAndLabelSelectorFilters) {
   EXPECT_EQ(inf.store().List("other", LabelSelector()).size(), 0u);
 }
 
+TEST(InformerTest, TransformTrimsWhatIsCachedAndHandedToHandlers) {
+  Fixture f;
+  json big = f.Cm("a", "1");
+  big["data"]["blob"] = std::string(4096, 'x');
+  ASSERT_TRUE(f.client->Create(resources::ConfigMaps(), big).ok());
+  auto o = f.Fast();
+  o.transform = [](json& obj) { obj["data"].erase("blob"); };
+  Informer inf(f.client, resources::ConfigMaps(), "", "", o);
+  std::mutex mu;
+  std::vector<json> seen;  // what handlers got, in order
+  Recorder rec;
+  inf.AddEventHandler({[&](const json& x) { std::lock_guard l(mu); seen.push_back(x); rec.Note("add"); },
+                       [&](const json&, const json& x) { std::lock_guard l(mu); seen.push_back(x); rec.Note("update"); },
+                       [&](const json& x) { std::lock_guard l(mu); seen.push_back(x); rec.Note("delete"); }});
+  inf.Start();
+  ASSERT_TRUE(inf.WaitForSync(10s));
+  auto a = f.client->Get(resources::ConfigMaps(), "ns", "a");
+  (*a)["data"]["v"] = "2";
+  ASSERT_TRUE(f.client->Update(resources::ConfigMaps(), *a).ok());
+  ASSERT_TRUE(f.client->Delete(resources::ConfigMaps(), "ns", "a").ok());
+  ASSERT_TRUE(rec.WaitFor([&] { return rec.Count("delete") == 1; }));
+
+  std::lock_guard l(mu);
+  ASSERT_EQ(seen.size(), 3u);  // listed, updated (while cached), deleted
+  for (const auto& x : seen) EXPECT_FALSE(x["data"].contains("blob")) << x.dump();
+  EXPECT_EQ(seen[1]["data"]["v"], "2");
+  EXPECT_EQ(inf.store().Size(), 0u);
+}
+
 TEST(StoreTest, CustomIndexFollowsUpdatesAndRemovals) {
   Store s;
   s.AddIndex("node", [](const json& o) {
