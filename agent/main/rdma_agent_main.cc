@@ -1,0 +1,128 @@
+// rdma-agent: the per-node agent. Parses flags, wires the real host
+// implementations and the Kubernetes client into the NodeAgent, serves
+// /healthz, /readyz and /metrics. See docs/agent.md.
+#include <spdlog/spdlog.h>
+
+#include <pplx/threadpool.h>
+
+#include <boost/program_options.hpp>
+#include <cstdlib>
+#include <iostream>
+
+#include "agent/host/boot_id.h"
+#include "agent/host/clock.h"
+#include "agent/host/driver_binder.h"
+#include "agent/host/mstconfig_tool.h"
+#include "agent/host/real_netlink.h"
+#include "agent/host/real_sysfs.h"
+#include "agent/host/rebooter.h"
+#include "agent/host/subprocess_runner.h"
+#include "agent/journal.h"
+#include "agent/node_agent.h"
+#include "agent/reconciler.h"
+#include "kube/client.h"
+#include "kube/config.h"
+#include "kube/health_server.h"
+#include "kube/metrics.h"
+#include "kube/signals.h"
+
+namespace po = boost::program_options;
+
+int main(int argc, char** argv) {
+  std::stop_token stop = kube::StopOnSignals();
+  // cpprestsdk starts 40 I/O threads by default; one API server connection
+  // at a time needs far fewer (each thread costs stack memory).
+  crossplat::threadpool::initialize_with_threads(4);
+  const char* env_node = std::getenv("NODE_NAME");
+  std::string kubeconfig, node_name = env_node ? env_node : "", host_root, sysfs_root, journal_dir, mstconfig,
+                          reboot_command, log_level, health_address;
+  int vf_timeout_seconds = 30;
+  po::options_description desc("rdma-agent: configures SR-IOV, VF GUIDs and firmware of this node's ConnectX NICs");
+  desc.add_options()("help,h", "this text")
+      ("kubeconfig", po::value(&kubeconfig), "kubeconfig file (default: $KUBECONFIG, then in-cluster)")
+      ("node-name", po::value(&node_name), "this node's name (default: $NODE_NAME)")
+      ("host-root", po::value(&host_root)->default_value("/"), "where the host's / is (boot_id under proc/)")
+      ("sysfs-root", po::value(&sysfs_root), "sysfs root (default: <host-root>/sys)")
+      ("journal-dir", po::value(&journal_dir)->default_value("/var/lib/rdma-agent"), "journal directory on the host")
+      ("mstconfig", po::value(&mstconfig)->default_value("mstconfig"), "mstconfig program (name on PATH or path)")
+      ("reboot-command", po::value(&reboot_command),
+       "run this with /bin/sh -c to reboot (default: reboot(2) directly)")
+      ("vf-timeout-seconds", po::value(&vf_timeout_seconds)->default_value(30), "bound on waiting for VF netdevs")
+      ("log-level", po::value(&log_level)->default_value("info"), "trace, debug, info, warn, error")
+      ("health-address", po::value(&health_address)->default_value("0.0.0.0:8081"),
+       "host:port for /healthz, /readyz and /metrics (empty: off)");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    po::notify(vm);
+  } catch (const std::exception& e) {
+    std::cerr << "rdma-agent: " << e.what() << "\n" << desc;
+    return 2;
+  }
+  if (vm.count("help")) {
+    std::cout << desc;
+    return 0;
+  }
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  if (node_name.empty()) {
+    std::cerr << "rdma-agent: --node-name or $NODE_NAME is required\n";
+    return 2;
+  }
+  if (sysfs_root.empty()) sysfs_root = (host_root == "/" ? "" : host_root) + "/sys";
+
+  kube::LoadOptions lo;
+  lo.kubeconfig = kubeconfig;
+  auto config = kube::LoadConfig(lo);
+  if (!config.ok()) {
+    spdlog::critical("op=load-kubeconfig error=\"{}\"", config.error().message);
+    return 1;
+  }
+  config->user_agent = "rdma-agent/" + node_name;
+  auto client = kube::Client::FromConfig(*config);
+  if (!client.ok()) {
+    spdlog::critical("op=create-client error=\"{}\"", client.error().message);
+    return 1;
+  }
+
+  host::RealSysfs sysfs(sysfs_root);
+  auto netlink = host::RealNetlink::Open();
+  if (!netlink.ok()) {
+    spdlog::critical("op=open-netlink error=\"{}\"", netlink.error().message);
+    return 1;
+  }
+  host::SubprocessRunner runner;
+  host::MstconfigTool firmware(runner, mstconfig);
+  host::SysfsDriverBinder binder(sysfs);
+  host::SystemRebooter system_rebooter;
+  host::CommandRebooter command_rebooter(runner, {"/bin/sh", "-c", reboot_command});
+  host::Rebooter& rebooter = reboot_command.empty() ? static_cast<host::Rebooter&>(system_rebooter) : command_rebooter;
+  host::FileBootId boot_id(host_root);
+  host::SystemClock clock;
+  agent::Journal journal(journal_dir);
+  agent::ReconcilerOptions ro;
+  ro.vf_timeout = std::chrono::seconds(vf_timeout_seconds);
+  ro.node_name = node_name;
+  ro.agent_version = "0.1.0";
+  agent::Reconciler reconciler(agent::HostAccess{sysfs, **netlink, firmware, binder, rebooter, boot_id, clock},
+                               journal, ro);
+
+  kube::MetricsRegistry metrics;
+  agent::NodeAgentOptions ao;
+  ao.node_name = node_name;
+  agent::NodeAgent node_agent(*client, reconciler, **netlink, ao, &metrics);
+
+  kube::HealthServer health(&metrics);
+  health.AddReadyCheck("status-written", [&] { return node_agent.Ready() ? "" : "no status written yet"; });
+  if (!health_address.empty()) {
+    auto st = health.Start(health_address);
+    if (!st.ok()) {
+      spdlog::critical("op=start-health-server address={} error=\"{}\"", health_address, st.error().message);
+      return 1;
+    }
+  }
+  spdlog::info("op=start node={} sysfs={} journal={} mstconfig={}", node_name, sysfs_root, journal_dir, mstconfig);
+  node_agent.Run(stop);
+  health.Stop();
+  spdlog::info("op=stop node={}", node_name);
+  return 0;
+}

@@ -1,0 +1,167 @@
+// NodeAgent against the in-memory API server: it creates its RdmaNodeState
+// when missing, never writes spec, and writes status only when it changes.
+#include "agent/node_agent.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "agent/host/fake_driver_binder.h"
+#include "agent/host/fake_firmware_tool.h"
+#include "agent/host/fake_netlink.h"
+#include "agent/host/fake_sysfs.h"
+#include "kube/memory_api_server.h"
+
+namespace agent {
+namespace {
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+// Link events are not part of these tests: the subscription fails (the
+// agent logs it and relies on the watch), so no thread spins on a fake.
+struct NoEventsNetlink : host::FakeNetlink {
+  host::Result<std::unique_ptr<host::LinkEvents>> WatchLinks() override {
+    return host::Error{"watch links: not in this test", EOPNOTSUPP};
+  }
+};
+
+class NodeAgentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/agent-node-agent-test-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    kube::ClientOptions o;
+    o.qps = 0;
+    o.retry_initial = 1ms;
+    client_ = std::make_shared<kube::Client>(server_, o);
+    journal_ = std::make_unique<Journal>(dir_);
+    ReconcilerOptions ro;
+    ro.node_name = "node-a";
+    reconciler_ = std::make_unique<Reconciler>(
+        HostAccess{sysfs_, netlink_, firmware_, binder_, rebooter_, boot_id_, clock_}, *journal_, ro);
+  }
+  void TearDown() override {
+    runner_ = {};
+    std::filesystem::remove_all(dir_);
+  }
+  void Start() {
+    NodeAgentOptions ao;
+    ao.node_name = "node-a";
+    agent_ = std::make_unique<NodeAgent>(client_, *reconciler_, netlink_, ao, &metrics_);
+    runner_ = std::jthread([this](std::stop_token stop) { agent_->Run(stop); });
+  }
+  // The object once `ok` holds, polled with a deadline.
+  json WaitFor(const std::function<bool(const json&)>& ok) {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    json last;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto got = client_->Get(RdmaNodeStates(), "", "node-a");
+      if (got.ok()) {
+        last = *got;
+        if (ok(last)) return last;
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+    ADD_FAILURE() << "timed out; last object: " << last.dump();
+    return last;
+  }
+  uint64_t Passes() {
+    std::vector<uint64_t> buckets;
+    double sum = 0;
+    uint64_t count = 0;
+    metrics_.GetHistogram("rdma_agent_reconcile_seconds", "").Snapshot(&buckets, &sum, &count);
+    return count;
+  }
+  static bool ReadyFor(const json& o) {
+    for (const auto& c : o.value("/status/conditions"_json_pointer, json::array())) {
+      if (c["type"] == "Ready") return c["status"] == "True" && c["observedGeneration"] == o["metadata"]["generation"];
+    }
+    return false;
+  }
+
+  std::string dir_;
+  std::shared_ptr<kube::MemoryApiServer> server_ = std::make_shared<kube::MemoryApiServer>();
+  std::shared_ptr<kube::Client> client_;
+  host::FakeSysfs sysfs_;
+  NoEventsNetlink netlink_;
+  host::FakeFirmwareTool firmware_;
+  host::FakeDriverBinder binder_;
+  host::FakeRebooter rebooter_;
+  host::FakeBootId boot_id_;
+  host::FakeClock clock_;
+  std::unique_ptr<Journal> journal_;
+  std::unique_ptr<Reconciler> reconciler_;
+  kube::MetricsRegistry metrics_;
+  std::unique_ptr<NodeAgent> agent_;
+  std::jthread runner_;
+};
+
+TEST_F(NodeAgentTest, CreatesItsNodeStateWhenMissing) {
+  Start();
+  json o = WaitFor(ReadyFor);
+  EXPECT_EQ(o["spec"], json::object());
+  EXPECT_EQ(o["status"]["syncState"], "Succeeded");
+  // /readyz turns ready once the write has returned to the agent.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!agent_->Ready() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  EXPECT_TRUE(agent_->Ready());
+}
+
+TEST_F(NodeAgentTest, KeepsTheOperatorsSpecAndReportsAgainstIt) {
+  json spec = {{"interfaces", {{{"pciAddress", "0000:41:00.0"}, {"numVfs", 2}}}}};
+  ASSERT_TRUE(client_
+                  ->Create(RdmaNodeStates(), {{"apiVersion", "rdma.dev/v1alpha1"},
+                                              {"kind", "RdmaNodeState"},
+                                              {"metadata", {{"name", "node-a"}}},
+                                              {"spec", spec}})
+                  .ok());
+  Start();
+  json o = WaitFor([](const json& o) { return o.contains("status") && o["status"].contains("lastError"); });
+  EXPECT_EQ(o["spec"], spec);
+  EXPECT_EQ(o["status"]["lastError"]["message"],
+            "PF 0000:41:00.0 not found on this node (no Mellanox PCI function there)");
+  EXPECT_EQ(o["status"]["lastError"]["interface"], "0000:41:00.0");
+}
+
+TEST_F(NodeAgentTest, SpecWithWrongTypesIsInvalidNotGuessed) {
+  json spec = {{"interfaces", {{{"pciAddress", "0000:41:00.0"}, {"numVfs", "eight"}}}}};
+  ASSERT_TRUE(client_
+                  ->Create(RdmaNodeStates(), {{"apiVersion", "rdma.dev/v1alpha1"},
+                                              {"kind", "RdmaNodeState"},
+                                              {"metadata", {{"name", "node-a"}}},
+                                              {"spec", spec}})
+                  .ok());
+  Start();
+  json o = WaitFor([](const json& o) { return o.contains("status") && o["status"].contains("conditions"); });
+  json degraded;
+  for (const auto& c : o["status"]["conditions"]) {
+    if (c["type"] == "Degraded") degraded = c;
+  }
+  EXPECT_EQ(degraded["status"], "True");
+  EXPECT_EQ(degraded["reason"], "InvalidSpec");
+  EXPECT_NE(degraded["message"].get<std::string>().find("spec.interfaces[0].numVfs"), std::string::npos)
+      << degraded.dump();
+  EXPECT_EQ(o["spec"], spec);  // left as the operator wrote it
+}
+
+TEST_F(NodeAgentTest, WritesStatusOnlyWhenItChanges) {
+  Start();
+  WaitFor(ReadyFor);
+  const uint64_t passes = Passes();
+  const int64_t writes = server_->RequestCount("PATCH");
+  // A change to the object that does not touch spec: the agent looks again...
+  ASSERT_TRUE(client_->Patch(RdmaNodeStates(), "", "node-a", kube::PatchType::kMerge,
+                             {{"metadata", {{"labels", {{"touched", "yes"}}}}}})
+                  .ok());
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (Passes() == passes && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  ASSERT_GT(Passes(), passes);
+  // ...and has nothing to write.
+  EXPECT_EQ(server_->RequestCount("PATCH"), writes + 1);  // only the label patch above
+}
+
+}  // namespace
+}  // namespace agent
