@@ -1,0 +1,33 @@
+// What the operator keeps of each object in its informer caches. A cluster
+// object carries much the operator never reads — a Node's status (images,
+// conditions, addresses), an RdmaNodeState's per-VF and firmware report, a
+// CRD's schemas, everybody's managedFields — and at 1000 nodes that is most
+// of the operator's memory. These trims run on every object as it arrives
+// (kube::InformerOptions::transform), so reconcilers and handlers only ever
+// see the trimmed form.
+//
+// What each keeps is what the operator reads, plus all of metadata except
+// managedFields: the node-state controller updates RdmaNodeStates from its
+// cache, so their metadata and spec must be whole (status is ignored on such
+// an update: it has its own subresource).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+namespace rdma_operator {
+
+// Node: metadata (no managedFields, no annotations) and spec; no status.
+void TrimNode(nlohmann::json& node);
+
+// RdmaNodeState: all but metadata.managedFields, status.lastApply, and
+// each reported interface's vfs and firmware.
+void TrimNodeState(nlohmann::json& state);
+
+// CustomResourceDefinition: metadata (no managedFields), spec.group,
+// spec.names and status.conditions; no schemas.
+void TrimCrd(nlohmann::json& crd);
+
+// Any other kind: drops metadata.managedFields.
+void TrimManagedFields(nlohmann::json& obj);
+
+}  // namespace rdma_operator

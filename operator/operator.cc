@@ -1,0 +1,222 @@
+#include "operator/operator.h"
+
+#include <spdlog/spdlog.h>
+
+#include "kube/labels.h"
+#include "operator/cache_trim.h"
+#include "operator/nad_render.h"
+#include "operator/nic_selection.h"
+#include "operator/resources.h"
+
+namespace rdma_operator {
+namespace {
+
+kube::ManagerOptions ManagerOptionsFrom(const OperatorOptions& o) {
+  kube::ManagerOptions m;
+  m.leader_election = o.leader_election;
+  m.probe_address = o.probe_address;
+  return m;
+}
+
+kube::EventRecorderOptions RecorderOptions(const OperatorOptions& o) {
+  kube::EventRecorderOptions e;
+  e.reporting_controller = "rdma.dev/operator";
+  e.reporting_instance = o.identity;
+  return e;
+}
+
+const nlohmann::json& Field(const nlohmann::json& obj, const char* a, const char* b = nullptr) {
+  static const nlohmann::json kNull;
+  if (!obj.is_object() || !obj.contains(a)) return kNull;
+  const nlohmann::json& x = obj[a];
+  if (!b) return x;
+  if (!x.is_object() || !x.contains(b)) return kNull;
+  return x[b];
+}
+
+}  // namespace
+
+Operator::Operator(std::shared_ptr<kube::Client> client, OperatorOptions options)
+    : options_(std::move(options)),
+      manager_(client, ManagerOptionsFrom(options_)),
+      events_(client, RecorderOptions(options_)),
+      node_state_controller_(ctx_),
+      policy_status_controller_(ctx_),
+      network_controller_(ctx_) {
+  ctx_.client = client;
+  ctx_.events = &events_;
+  ctx_.metrics = &manager_.metrics();
+  // The caches keep only what the operator reads (cache_trim.h).
+  // Lists come in pages of 100 (client-go: 500): a page of node states is
+  // parsed whole before it is trimmed, so the page size sets the peak.
+  auto trimmed = [](void (*trim)(nlohmann::json&)) {
+    kube::InformerOptions o;
+    o.transform = trim;
+    o.reflector.page_size = 100;
+    return o;
+  };
+  ctx_.nodes = &manager_.AddInformer(kube::resources::Nodes(), "", "", trimmed(TrimNode));
+  ctx_.policies = &manager_.AddInformer(RdmaNodePolicies(), "", "", trimmed(TrimManagedFields));
+  ctx_.networks = &manager_.AddInformer(RdmaNetworks(), "", "", trimmed(TrimManagedFields));
+  ctx_.node_states = &manager_.AddInformer(RdmaNodeStates(), "", "", trimmed(TrimNodeState));
+  ctx_.crds = &manager_.AddInformer(kube::resources::CustomResourceDefinitions(), "", "", trimmed(TrimCrd));
+  node_state_controller_.RegisterMetrics(manager_.metrics());
+
+  kube::ControllerOptions nodes;
+  nodes.name = "rdmanodestate";
+  nodes.workers = options_.node_workers;
+  node_controller_ = &manager_.AddController(nodes, [this](const std::string& key, std::stop_token stop) {
+    return node_state_controller_.Reconcile(key, stop);
+  });
+  kube::ControllerOptions policies;
+  policies.name = "rdmanodepolicy-status";
+  policy_controller_ = &manager_.AddController(policies, [this](const std::string& key, std::stop_token stop) {
+    return policy_status_controller_.Reconcile(key, stop);
+  });
+  kube::ControllerOptions networks;
+  networks.name = "rdmanetwork";
+  network_controller_loop_ = &manager_.AddController(networks, [this](const std::string& key, std::stop_token stop) {
+    return network_controller_.Reconcile(key, stop);
+  });
+
+  ctx_.enqueue_network = [this](const std::string& key) { network_controller_loop_->queue().Add(key); };
+  ctx_.enqueue_node = [this](const std::string& node) { node_controller_->queue().Add(node); };
+  ctx_.enqueue_all_policies = [this] { EnqueueAllPolicies(); };
+  AddHandlers();
+}
+
+Operator::~Operator() = default;
+
+void Operator::EnqueueAllNodes() {
+  for (const auto& k : ctx_.nodes->store().Keys()) node_controller_->queue().Add(k);
+  // Node states whose Node is gone are cleaned up by the same reconcile.
+  for (const auto& k : ctx_.node_states->store().Keys()) node_controller_->queue().Add(k);
+}
+
+void Operator::EnqueueAllPolicies() {
+  for (const auto& k : ctx_.policies->store().Keys()) policy_controller_->queue().AddAfter(k, options_.rollup_delay);
+}
+
+void Operator::EnqueueAllNetworks() {
+  for (const auto& k : ctx_.networks->store().Keys()) network_controller_loop_->queue().Add(k);
+}
+
+void Operator::EnqueueNodesSelectedBy(const nlohmann::json& obj) {
+  api::RdmaNodePolicy policy;
+  if (!api::FromJson(obj, &policy).empty() || !api::Validate(policy).empty()) {
+    // An invalid policy configures nothing: every node it may have
+    // configured before must be recomputed.
+    EnqueueAllNodes();
+    return;
+  }
+  for (const auto& node : ctx_.nodes->store().List()) {
+    auto labels = kube::LabelsFromJson(Field(*node, "metadata", "labels"));
+    if (SelectsNode(policy, labels)) node_controller_->queue().Add(kube::NameOf(*node));
+  }
+}
+
+void Operator::AddHandlers() {
+  // Nodes: a label change can change which policies select the node.
+  kube::EventHandler nodes;
+  nodes.on_add = [this](const nlohmann::json& n) {
+    node_controller_->queue().Add(kube::NameOf(n));
+    EnqueueAllPolicies();
+  };
+  nodes.on_update = [this](const nlohmann::json& old_obj, const nlohmann::json& new_obj) {
+    if (Field(old_obj, "metadata", "labels") == Field(new_obj, "metadata", "labels") &&
+        kube::UidOf(old_obj) == kube::UidOf(new_obj) &&
+        Field(old_obj, "metadata", "deletionTimestamp") == Field(new_obj, "metadata", "deletionTimestamp"))
+      return;  // status heartbeats: nothing for us
+    node_controller_->queue().Add(kube::NameOf(new_obj));
+    EnqueueAllPolicies();
+  };
+  nodes.on_delete = nodes.on_add;
+  ctx_.nodes->AddEventHandler(nodes);
+
+  // Node states: what the agent reported (status.interfaces) feeds the
+  // merge; anything in status can change readiness rollups.
+  kube::EventHandler states;
+  states.on_add = [this](const nlohmann::json& s) {
+    node_controller_->queue().Add(kube::NameOf(s));
+    EnqueueAllPolicies();
+  };
+  states.on_update = [this](const nlohmann::json& old_obj, const nlohmann::json& new_obj) {
+    if (Field(old_obj, "status", "interfaces") != Field(new_obj, "status", "interfaces") ||
+        Field(old_obj, "spec") != Field(new_obj, "spec") ||
+        Field(old_obj, "metadata", "annotations") != Field(new_obj, "metadata", "annotations"))
+      node_controller_->queue().Add(kube::NameOf(new_obj));
+    if (Field(old_obj, "status") != Field(new_obj, "status") || Field(old_obj, "spec") != Field(new_obj, "spec"))
+      EnqueueAllPolicies();
+  };
+  states.on_delete = states.on_add;
+  ctx_.node_states->AddEventHandler(states);
+
+  // Policies: recompute the nodes the old or new selector picks, and every
+  // policy's status (conflicts and overrides involve the others).
+  kube::EventHandler policies;
+  policies.on_add = [this](const nlohmann::json& p) {
+    EnqueueNodesSelectedBy(p);
+    policy_controller_->queue().Add(kube::NameOf(p));
+    EnqueueAllPolicies();
+  };
+  policies.on_update = [this](const nlohmann::json& old_obj, const nlohmann::json& new_obj) {
+    if (kube::GenerationOf(old_obj) == kube::GenerationOf(new_obj) &&
+        Field(old_obj, "metadata", "deletionTimestamp") == Field(new_obj, "metadata", "deletionTimestamp"))
+      return;  // a status write (ours)
+    EnqueueNodesSelectedBy(old_obj);
+    EnqueueNodesSelectedBy(new_obj);
+    policy_controller_->queue().Add(kube::NameOf(new_obj));
+    EnqueueAllPolicies();
+  };
+  policies.on_delete = [this](const nlohmann::json& p) {
+    EnqueueNodesSelectedBy(p);
+    EnqueueAllPolicies();
+  };
+  ctx_.policies->AddEventHandler(policies);
+
+  // Networks: their own NADs and status, and every node's IP blocks.
+  kube::EventHandler networks;
+  networks.on_add = [this](const nlohmann::json& n) {
+    network_controller_loop_->queue().Add(kube::KeyOf(n));
+    EnqueueAllNodes();
+  };
+  networks.on_update = [this](const nlohmann::json& old_obj, const nlohmann::json& new_obj) {
+    if (kube::GenerationOf(old_obj) == kube::GenerationOf(new_obj) &&
+        Field(old_obj, "metadata", "deletionTimestamp") == Field(new_obj, "metadata", "deletionTimestamp"))
+      return;
+    network_controller_loop_->queue().Add(kube::KeyOf(new_obj));
+    EnqueueAllNodes();
+  };
+  networks.on_delete = networks.on_add;
+  ctx_.networks->AddEventHandler(networks);
+
+  // CRDs: the NAD CRD appearing (or going) re-renders every network; on
+  // startup its add also finds NADs of networks deleted while we were down.
+  kube::EventHandler crds;
+  auto nad_crd = [this](const nlohmann::json& crd) {
+    if (kube::NameOf(crd) != kNadCrdName) return;
+    EnqueueAllNetworks();
+    network_controller_loop_->queue().Add(kOrphanSweepKey);
+  };
+  crds.on_add = nad_crd;
+  crds.on_update = [nad_crd](const nlohmann::json&, const nlohmann::json& n) { nad_crd(n); };
+  crds.on_delete = nad_crd;
+  ctx_.crds->AddEventHandler(crds);
+}
+
+int Operator::Run(std::stop_token stop) {
+  if (!options_.metrics_address.empty() && options_.metrics_address != options_.probe_address) {
+    metrics_server_ = std::make_unique<kube::HealthServer>(&manager_.metrics());
+    if (auto s = metrics_server_->Start(options_.metrics_address); !s.ok()) {
+      spdlog::error("operator: cannot serve metrics address={} error=\"{}\"", options_.metrics_address,
+                    s.error().ToString());
+      return 1;
+    }
+  }
+  int rc = manager_.Run(stop);
+  events_.Flush();
+  if (metrics_server_) metrics_server_->Stop();
+  return rc;
+}
+
+}  // namespace rdma_operator

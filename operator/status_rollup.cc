@@ -1,0 +1,142 @@
+#include "operator/status_rollup.h"
+
+#include <algorithm>
+#include <set>
+
+#include "operator/nic_selection.h"
+#include "operator/policy_merge.h"
+
+namespace rdma_operator {
+namespace {
+
+api::Condition Cond(std::string_view type, bool status, std::string_view reason, std::string message,
+                    int64_t generation) {
+  api::Condition c;
+  c.type = std::string(type);
+  c.status = std::string(status ? api::kConditionTrue : api::kConditionFalse);
+  c.reason = std::string(reason);
+  c.message = std::move(message);
+  c.observed_generation = generation;
+  return c;
+}
+
+// "node-a, node-b, node-c and 7 more"
+std::string Names(const std::vector<std::string>& names, size_t max = 5) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < max; ++i) out += (i ? ", " : "") + names[i];
+  if (names.size() > max) out += " and " + std::to_string(names.size() - max) + " more";
+  return out;
+}
+
+}  // namespace
+
+bool NodeApplied(const api::RdmaNodeState& state) {
+  if (!state.status) return false;
+  return state.status->sync_state == api::kSyncSucceeded &&
+         state.status->applied_generation == state.metadata.generation.value_or(0);
+}
+
+PolicyRollup RollUpPolicy(const api::RdmaNodePolicy& policy, const api::FieldErrors& errors,
+                          const std::vector<const api::RdmaNodePolicy*>& valid_policies,
+                          const std::vector<NodeView>& nodes) {
+  const int64_t gen = policy.metadata.generation.value_or(0);
+  PolicyRollup r;
+  if (!errors.empty()) {
+    std::string msg = "invalid spec, nothing is applied: " + api::Summarize(errors);
+    r.conditions = {Cond(api::kConditionReady, false, api::kReasonInvalidSpec, msg, gen),
+                    Cond(api::kConditionProgressing, false, api::kReasonInvalidSpec, "fix the spec", gen),
+                    Cond(api::kConditionDegraded, true, api::kReasonInvalidSpec, msg, gen)};
+    return r;
+  }
+  const std::string& name = policy.metadata.name;
+  std::vector<std::string> conflicts, problems, failed, waiting;
+  std::set<std::string> conflicting_nodes;
+  for (const NodeView& node : nodes) {
+    if (!SelectsNode(policy, node.labels)) continue;
+    static const std::vector<api::InterfaceStatus> kNone;
+    const auto& reported = node.state && node.state->status ? node.state->status->interfaces : kNone;
+    MergeResult m =
+        MergePolicies(node.name, node.labels, valid_policies, reported, node.state ? &node.state->spec : nullptr);
+    for (const Conflict& c : m.conflicts)
+      if (std::count(c.policies.begin(), c.policies.end(), name)) {
+        if (conflicting_nodes.insert(node.name).second && conflicts.size() < 3) conflicts.push_back(c.message);
+      }
+    for (const PolicyProblem& p : m.problems)
+      if (p.policy == name && problems.size() < 3) problems.push_back(p.message);
+    if (!m.applied_policies.count(name)) continue;
+    ++r.matched_nodes;
+    if (node.state && NodeApplied(*node.state)) {
+      ++r.ready_nodes;
+    } else if (node.state && node.state->status && node.state->status->sync_state == api::kSyncFailed) {
+      failed.push_back(node.name);
+    } else {
+      waiting.push_back(node.name);
+    }
+  }
+
+  std::string degraded_reason, degraded_msg;
+  auto add = [&](std::string_view reason, const std::string& msg) {
+    if (degraded_reason.empty()) degraded_reason = std::string(reason);
+    degraded_msg += (degraded_msg.empty() ? "" : "; ") + msg;
+  };
+  if (!conflicts.empty()) {
+    std::string msg = conflicts.front();
+    if (conflicting_nodes.size() > 1) msg += " (conflicts on " + std::to_string(conflicting_nodes.size()) + " nodes)";
+    add(api::kReasonConflict, msg);
+  }
+  for (const auto& p : problems) add(api::kReasonInvalidSpec, p);
+  if (!failed.empty())
+    add("ApplyFailed", std::to_string(failed.size()) + " node" + (failed.size() == 1 ? "" : "s") +
+                           " failed to apply it: " + Names(failed) + " (see their RdmaNodeState status.lastError)");
+
+  const std::string counts =
+      std::to_string(r.ready_nodes) + " of " + std::to_string(r.matched_nodes) + " matched nodes applied";
+  const bool all_ready = r.ready_nodes == r.matched_nodes;
+  const bool degraded = !degraded_reason.empty();
+  r.conditions.push_back(
+      Cond(api::kConditionReady, all_ready && !degraded,
+           degraded ? std::string_view(degraded_reason) : (all_ready ? api::kReasonApplied : api::kReasonApplying),
+           counts, gen));
+  r.conditions.push_back(Cond(api::kConditionProgressing, !waiting.empty(),
+                              waiting.empty() ? api::kReasonApplied : api::kReasonApplying,
+                              waiting.empty() ? counts : counts + "; waiting for " + Names(waiting), gen));
+  r.conditions.push_back(Cond(api::kConditionDegraded, degraded,
+                              degraded ? std::string_view(degraded_reason) : api::kReasonApplied,
+                              degraded ? degraded_msg : "", gen));
+  return r;
+}
+
+std::vector<api::Condition> NetworkConditions(const NetworkFacts& f, int64_t gen) {
+  std::string reason, msg;
+  auto add = [&](std::string_view r, const std::string& m) {
+    if (reason.empty()) reason = std::string(r);
+    msg += (msg.empty() ? "" : "; ") + m;
+  };
+  if (!f.errors.empty()) add(api::kReasonInvalidSpec, "invalid spec: " + api::Summarize(f.errors));
+  if (f.nad_crd_missing)
+    add(api::kReasonNadCrdMissing,
+        "the NetworkAttachmentDefinition CRD (network-attachment-definitions.k8s.cni.cncf.io) is not installed; "
+        "install Multus or crds/third-party and the network is rendered automatically");
+  if (!f.foreign_nads.empty())
+    add(api::kReasonConflict, "NetworkAttachmentDefinition " + Names(f.foreign_nads) +
+                                  " exists and was not created for this network; it is left alone: delete it or "
+                                  "rename the RdmaNetwork");
+  if (!f.missing_namespaces.empty())
+    add("NamespaceNotFound", "target namespace " + Names(f.missing_namespaces) + " does not exist");
+  for (const auto& e : f.write_errors) add("WriteFailed", e);
+  const bool rendered = f.errors.empty() && !f.nad_crd_missing && f.foreign_nads.empty() &&
+                        f.missing_namespaces.empty() && f.write_errors.empty();
+  if (!f.exhaustion.empty()) add(api::kReasonAddressesExhausted, f.exhaustion);
+  const bool degraded = !reason.empty();
+  std::vector<api::Condition> out;
+  out.push_back(Cond(api::kConditionReady, rendered && !degraded,
+                     rendered ? (degraded ? std::string_view(reason) : api::kReasonRendered) : std::string_view(reason),
+                     rendered ? "NetworkAttachmentDefinitions rendered in every target namespace" : msg, gen));
+  out.push_back(
+      Cond(api::kConditionProgressing, false, rendered ? api::kReasonRendered : std::string_view(reason), "", gen));
+  out.push_back(
+      Cond(api::kConditionDegraded, degraded, degraded ? std::string_view(reason) : api::kReasonRendered, msg, gen));
+  return out;
+}
+
+}  // namespace rdma_operator

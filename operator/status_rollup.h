@@ -1,0 +1,54 @@
+// Status rollups: what RdmaNodePolicy.status and RdmaNetwork.status should
+// say (counts and the Ready / Progressing / Degraded conditions, kstatus
+// style), computed from the world without I/O. The controllers add
+// timestamps (api::SetCondition) and write only when something changed.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "api/condition.h"
+#include "api/field_error.h"
+#include "api/rdma_node_policy.h"
+#include "api/rdma_node_state.h"
+
+namespace rdma_operator {
+
+// A node as the rollups see it: labels from the Node, and its RdmaNodeState
+// (nullptr before one exists).
+struct NodeView {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  const api::RdmaNodeState* state = nullptr;
+};
+
+struct PolicyRollup {
+  int32_t matched_nodes = 0;
+  int32_t ready_nodes = 0;
+  std::vector<api::Condition> conditions;  // Ready, Progressing, Degraded; no times
+};
+
+// errors: api::Validate(policy) (and JSON type errors); when non-empty the
+// policy configures nothing and is Degraded/InvalidSpec. valid_policies:
+// every valid policy (this one included), for conflicts and overrides.
+PolicyRollup RollUpPolicy(const api::RdmaNodePolicy& policy, const api::FieldErrors& errors,
+                          const std::vector<const api::RdmaNodePolicy*>& valid_policies,
+                          const std::vector<NodeView>& nodes);
+
+// Whether a node's agent reports its current spec applied.
+bool NodeApplied(const api::RdmaNodeState& state);
+
+struct NetworkFacts {
+  api::FieldErrors errors;  // re-validation
+  bool nad_crd_missing = false;
+  std::vector<std::string> foreign_nads;        // "ns/name" owned by someone else
+  std::vector<std::string> missing_namespaces;  // target namespaces that do not exist
+  std::vector<std::string> write_errors;        // other failed NAD writes, in words
+  std::string exhaustion;                       // ExhaustionMessage, or empty
+};
+
+// Ready / Progressing / Degraded for an RdmaNetwork of this generation.
+std::vector<api::Condition> NetworkConditions(const NetworkFacts& facts, int64_t generation);
+
+}  // namespace rdma_operator
