@@ -147,6 +147,10 @@ TEST(InformerTest, RelistsAfter410AndReportsWhatChangedInTheGap) {
   inf.AddEventHandler(rec.Handler());
   inf.Start();
   ASSERT_TRUE(inf.WaitForSync(10s));
+  // A watch is open once it delivers an event; only then block and drop it,
+  // so that no watch request still in flight slips past the block.
+  ASSERT_TRUE(f.client->Create(resources::ConfigMaps(), f.Cm("probe", "1")).ok());
+  ASSERT_TRUE(rec.WaitFor([&] { return rec.Count("add ns/probe") == 1; }));
   block_watch = true;
   f.server->DropWatches();
   ASSERT_TRUE(f.client->Delete(resources::ConfigMaps(), "ns", "a").ok());
