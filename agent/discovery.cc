@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <set>
 
 #include "api/guid.h"
 
@@ -82,8 +83,15 @@ Discovered Discovery::Run() {
     out.warnings.push_back("list PCI devices: " + devices.error().message);
     return out;
   }
+  // VFs are PCI devices too; those of a PF already reported need no look
+  // (with 128 VFs that saves 256 sysfs operations per discovery).
+  std::set<std::string> reported_vfs;
   for (const auto& pci : *devices) {
-    if (auto pf = PfWith(pci, links, &out.warnings)) out.interfaces.push_back(std::move(*pf));
+    if (reported_vfs.count(pci)) continue;
+    if (auto pf = PfWith(pci, links, &out.warnings)) {
+      for (const auto& vf : pf->vfs) reported_vfs.insert(vf.pci_address);
+      out.interfaces.push_back(std::move(*pf));
+    }
   }
   return out;
 }

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 #include "agent/guid_assignment.h"
 #include "api/guid.h"
 
@@ -24,10 +26,18 @@ host::Status Prefix(const std::string& what, const host::Status& st) {
 }  // namespace
 
 bool PfApplier::VfReady(const std::string& pf_pci, int index) {
-  auto target = sysfs_.ReadLink(kDevices + pf_pci + "/virtfn" + std::to_string(index));
-  if (!target.ok()) return false;
-  std::string vf = host::PathBaseName(*target);
-  return sysfs_.Exists(kDevices + vf + "/driver") && !FirstEntry(sysfs_, vf, "net").empty();
+  std::string vf;
+  if (auto it = ready_.find(index); it != ready_.end()) {
+    vf = it->second.pci;  // waiting again after a rebind
+  } else {
+    auto target = sysfs_.ReadLink(kDevices + pf_pci + "/virtfn" + std::to_string(index));
+    if (!target.ok()) return false;
+    vf = host::PathBaseName(*target);
+  }
+  auto driver = sysfs_.ReadLink(kDevices + vf + "/driver");
+  if (!driver.ok() || FirstEntry(sysfs_, vf, "net").empty()) return false;
+  ready_[index] = ReadyVf{vf, host::PathBaseName(*driver)};
+  return true;
 }
 
 host::Status PfApplier::WaitForVfs(const std::string& pf_pci, std::vector<int> pending, host::LinkEvents* events) {
@@ -147,21 +157,32 @@ StepResult PfApplier::SetGuids(const std::string& pf_pci, const std::string& pf_
   for (size_t n = 0; n < guids.size(); ++n) {
     const int i = static_cast<int>(n);
     const std::string vf_name = "VF " + std::to_string(i) + " of " + pf_pci;
-    auto target = sysfs_.ReadLink(kDevices + pf_pci + "/virtfn" + std::to_string(i));
-    if (!target.ok()) {
-      r.status = host::Error{"set GUID of " + vf_name + ": VF not found (" + target.error().message + ")", ENODEV};
-      return r;
-    }
-    const std::string vf = host::PathBaseName(*target);
     const uint64_t want = guids[n];
-    auto driver = binder_.CurrentDriver(vf);
+    // Seen ready (bound, with a netdev here) by this pass's wait, or read now.
+    std::optional<ReadyVf> seen;
+    if (auto it = ready_.find(i); it != ready_.end()) seen = it->second;
+    std::string vf;
+    host::Result<std::string> driver = std::string();
+    if (seen) {
+      vf = seen->pci;
+      driver = seen->driver;
+    } else {
+      auto target = sysfs_.ReadLink(kDevices + pf_pci + "/virtfn" + std::to_string(i));
+      if (!target.ok()) {
+        r.status = host::Error{"set GUID of " + vf_name + ": VF not found (" + target.error().message + ")", ENODEV};
+        return r;
+      }
+      vf = host::PathBaseName(*target);
+      driver = binder_.CurrentDriver(vf);
+    }
     if (!driver.ok()) {
       r.status = Prefix("set GUID of " + vf_name, driver.status());
       return r;
     }
     if (!driver->empty() && ReadNodeGuid(sysfs_, vf) == want) continue;
     // Bound but without a netdev here: the VF is in a pod's namespace (in
-    // use). A rebind would pull it from under the pod; leave it alone.
+    // use). A rebind would pull it from under the pod; leave it alone. Read
+    // now, not taken from the wait: a pod may have taken it since.
     if (!driver->empty() && FirstEntry(sysfs_, vf, "net").empty()) {
       spdlog::debug("pf={} vf={} op=set-guid skipped=in-use-elsewhere", pf_pci, i);
       continue;

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,16 @@ class PfApplier {
   // may be null (then it re-checks with short bounded back-offs).
   host::Status WaitForVfs(const std::string& pf_pci, std::vector<int> indexes, host::LinkEvents* events);
   bool VfReady(const std::string& pf_pci, int index);
+
+  // A VF as the last wait saw it ready: SetGuids right after SetNumVfs
+  // takes the VF's address and driver from this instead of reading them
+  // again (each a FUSE round trip under the simulator). Lives as long as
+  // this applier, which the Reconciler makes per PF and pass.
+  struct ReadyVf {
+    std::string pci;     // its PCI address, which a rebind keeps
+    std::string driver;
+  };
+  std::map<int, ReadyVf> ready_;  // by VF index
 
   host::Sysfs& sysfs_;
   host::Netlink& netlink_;

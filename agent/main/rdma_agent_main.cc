@@ -63,6 +63,10 @@ int main(int argc, char** argv) {
     std::cout << desc;
     return 0;
   }
+  if (vf_timeout_seconds <= 0) {
+    std::cerr << "rdma-agent: --vf-timeout-seconds must be a positive number of seconds\n" << desc;
+    return 2;
+  }
   spdlog::set_level(spdlog::level::from_str(log_level));
   if (node_name.empty()) {
     std::cerr << "rdma-agent: --node-name or $NODE_NAME is required\n";
