@@ -36,6 +36,27 @@ bool NodeApplied(const api::RdmaNodeState& state) {
          state.status->applied_generation == state.metadata.generation.value_or(0);
 }
 
+bool SpecCarriesPolicy(const api::RdmaNodeStateSpec& written, const api::RdmaNodeStateSpec& desired,
+                       const std::string& policy) {
+  for (const api::InterfaceSpec& want : desired.interfaces) {
+    const bool ours = std::any_of(want.vf_groups.begin(), want.vf_groups.end(),
+                                  [&](const api::VfGroup& g) { return g.policy == policy; });
+    if (!ours) continue;
+    const api::InterfaceSpec* have = api::FindInterface(written, want.pci_address);
+    if (!have || have->num_vfs != want.num_vfs || have->link_type != want.link_type || have->mtu != want.mtu ||
+        have->vf_groups.size() != want.vf_groups.size())
+      return false;
+    for (size_t i = 0; i < want.vf_groups.size(); ++i) {
+      const api::VfGroup& a = want.vf_groups[i];
+      const api::VfGroup& b = have->vf_groups[i];
+      if (a.policy != b.policy || a.resource_name != b.resource_name || a.first_vf != b.first_vf ||
+          a.last_vf != b.last_vf)
+        return false;
+    }
+  }
+  return true;
+}
+
 PolicyRollup RollUpPolicy(const api::RdmaNodePolicy& policy, const api::FieldErrors& errors,
                           const std::vector<const api::RdmaNodePolicy*>& valid_policies,
                           const std::vector<NodeView>& nodes) {
@@ -65,7 +86,7 @@ PolicyRollup RollUpPolicy(const api::RdmaNodePolicy& policy, const api::FieldErr
       if (p.policy == name && problems.size() < 3) problems.push_back(p.message);
     if (!m.applied_policies.count(name)) continue;
     ++r.matched_nodes;
-    if (node.state && NodeApplied(*node.state)) {
+    if (node.state && NodeApplied(*node.state) && SpecCarriesPolicy(node.state->spec, m.spec, name)) {
       ++r.ready_nodes;
     } else if (node.state && node.state->status && node.state->status->sync_state == api::kSyncFailed) {
       failed.push_back(node.name);

@@ -39,6 +39,14 @@ PolicyRollup RollUpPolicy(const api::RdmaNodePolicy& policy, const api::FieldErr
 // Whether a node's agent reports its current spec applied.
 bool NodeApplied(const api::RdmaNodeState& state);
 
+// Whether the spec written to a node already carries what `policy` asks of
+// it: every PF of `desired` (MergePolicies' result for the node) with a VF
+// group of the policy is in `written` with the same numVfs, linkType, mtu
+// and VF groups. Until the operator has written it, a node that was in sync
+// with an older spec does not count as ready for the policy.
+bool SpecCarriesPolicy(const api::RdmaNodeStateSpec& written, const api::RdmaNodeStateSpec& desired,
+                       const std::string& policy);
+
 struct NetworkFacts {
   api::FieldErrors errors;  // re-validation
   bool nad_crd_missing = false;

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "operator/policy_merge.h"
 #include "operator/test_objects.h"
 
 namespace rdma_operator {
@@ -35,6 +36,12 @@ api::RdmaNodeState State(const std::string& node, int64_t generation, const std:
   return s;
 }
 
+// The spec the operator writes for `policy` on a node that reports the PF
+// State() reports.
+api::RdmaNodeStateSpec Written(const api::RdmaNodePolicy& policy, const std::string& node) {
+  return MergePolicies(node, {{"rdma", "yes"}}, {&policy}, {Pf("0000:41:00.0", "ens1f0")}, nullptr).spec;
+}
+
 nlohmann::json Spec(int priority, int num_vfs) {
   return {{"priority", priority},
           {"nodeSelector", {{"matchLabels", {{"rdma", "yes"}}}}},
@@ -48,6 +55,10 @@ TEST(RollUpPolicy, CountsMatchedAndReadyNodesAndSaysWhoIsStillApplying) {
   auto applied = State("n1", 3, api::kSyncSucceeded, 3);
   auto stale = State("n2", 4, api::kSyncSucceeded, 3);  // spec changed since
   auto failed = State("n3", 2, api::kSyncFailed, 1);
+  for (auto* s : {&applied, &stale, &failed}) s->spec = Written(policy, s->metadata.name);
+  // In sync, but with the spec from before the policy: the operator has not
+  // written this node yet, so it is not ready for the policy.
+  auto unwritten = State("n4", 2, api::kSyncSucceeded, 2);
   struct Case {
     const char* name;
     std::vector<NodeView> nodes;
@@ -72,6 +83,11 @@ TEST(RollUpPolicy, CountsMatchedAndReadyNodesAndSaysWhoIsStillApplying) {
        0,
        0,
        {"Ready=True/Applied", "Progressing=False/Applied", "Degraded=False/Applied"}},
+      {"a node in sync with a spec without the policy is still applying",
+       {{"n1", yes, &applied}, {"n4", yes, &unwritten}},
+       2,
+       1,
+       {"Ready=False/Applying", "Progressing=True/Applying", "Degraded=False/Applied"}},
       {"a failed node degrades",
        {{"n1", yes, &applied}, {"n3", yes, &failed}},
        2,
@@ -87,6 +103,10 @@ TEST(RollUpPolicy, CountsMatchedAndReadyNodesAndSaysWhoIsStillApplying) {
   PolicyRollup behind = RollUpPolicy(policy, {}, {&policy}, {{"n1", yes, &applied}, {"n2", yes, &stale}});
   EXPECT_THAT(Message(behind.conditions, "Progressing"), HasSubstr("1 of 2 matched nodes applied; waiting for n2"));
   PolicyRollup bad = RollUpPolicy(policy, {}, {&policy}, {{"n3", yes, &failed}});
+  // A policy edit (numVfs 4 -> 6) that the operator has not written yet.
+  auto edited = Policy("p", Spec(10, 6));
+  PolicyRollup after_edit = RollUpPolicy(edited, {}, {&edited}, {{"n1", yes, &applied}});
+  EXPECT_EQ(after_edit.ready_nodes, 0);
   EXPECT_THAT(Message(bad.conditions, "Degraded"), HasSubstr("n3"));
 }
 

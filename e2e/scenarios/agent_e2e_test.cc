@@ -374,6 +374,92 @@ TEST_F(AgentE2E, AgentKilledDuringApplyAlwaysConverges) {
   EXPECT_GE(mid_apply_kills, 20);
 }
 
+
+// The whole product path on one node, with the real rdma-operator too: the
+// user applies the RoCE policy from docs/examples as it is; the operator
+// writes the node's spec, the agent applies it (after the reboot grant that
+// the rollout controller will give; here the test gives it). This kernel has
+// no RDMA core, so the example's rdmaNamespaceMode cannot be set: the user
+// sees VFs with GUIDs, and the policy Degraded naming the node, whose
+// lastError names the step — what a node without ib_core would show.
+// Deleting the policy takes the VFs away again and the node is Ready.
+TEST_F(AgentE2E, PolicyFromTheDocsConfiguresTheNodeAndIsUndoneWhenDeleted) {
+  if (!std::filesystem::exists(std::string(E2E_BIN_DIR) + "/rdma-operator"))
+    GTEST_SKIP() << "rdma-operator is not built (RDMA_COMPONENTS without operator)";
+  const kube::Resource policies{"rdma.dev", "v1alpha1", "rdmanodepolicies", "RdmaNodePolicy", false};
+  auto create_from = [&](const std::string& file, const kube::Resource& r) {
+    std::string error;
+    auto docs = api::ParseYamlDocuments(ReadFile(std::string(E2E_SOURCE_DIR) + "/" + file), &error);
+    ASSERT_EQ(docs.size(), 1u) << file << ": " << error;
+    auto created = client_->Create(r, docs[0]);
+    ASSERT_TRUE(created.ok()) << file << ": " << created.error().message;
+  };
+  create_from("crds/rdma.dev_rdmanodepolicies.yaml", kube::resources::CustomResourceDefinitions());
+  create_from("crds/rdma.dev_rdmanetworks.yaml", kube::resources::CustomResourceDefinitions());
+  json node = {{"apiVersion", "v1"},
+               {"kind", "Node"},
+               {"metadata", {{"name", kNode}, {"labels", {{"rdma.dev/roce", "true"}}}}}};
+  ASSERT_TRUE(client_->Create(kube::resources::Nodes(), node).ok());
+
+  StartAgent();
+  WaitFor("the agent reports the PF", [](const json& o) {
+    return !o.value("/status/interfaces"_json_pointer, json::array()).empty();
+  });
+  AgentProcess op(std::string(E2E_BIN_DIR) + "/rdma-operator",
+                  {"--kubeconfig", api_->kubeconfig(), "--metrics-bind-address", "0", "--health-probe-bind-address",
+                   "0"},
+                  {}, dir_ + "/operator.log");
+  ASSERT_EQ(op.Start(), "");
+  create_from("docs/examples/roce-policy.yaml", policies);
+
+  WaitFor("the operator writes the policy into the node's spec", [](const json& o) {
+    return o.value("/spec/interfaces/0/numVfs"_json_pointer, -1) == 1 &&
+           o.value("/spec/rdmaNamespaceMode"_json_pointer, "") == "Exclusive";
+  });
+  json grant = {{"spec", {{"disruption", {{"rebootAllowed", true}}}}}};
+  ASSERT_TRUE(client_->Patch(NodeStates(), "", kNode, kube::PatchType::kMerge, grant).ok());
+  json o = WaitFor(
+      "firmware and VFs applied, the RDMA namespace mode reported as failed",
+      [](const json& o) {
+        return o.value("/status/interfaces/0/vfs"_json_pointer, json::array()).size() == 1 &&
+               ConditionIs(o, "Degraded", "True", kube::GenerationOf(o)) &&
+               o.value("/status/lastError/operation"_json_pointer, "").find("RDMA namespace mode") !=
+                   std::string::npos;
+      },
+      60s);
+  ExpectUsableGuids(Guids(o), 1);
+  EXPECT_EQ(VfNetdevs(), 1);
+
+  // The operator's rollup: the policy matched the node and says it failed there.
+  auto policy_shows = [&](const std::string& what, const std::function<bool(const json&)>& ok) {
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    for (;;) {
+      auto got = client_->Get(policies, "", "roce-cx5");
+      ASSERT_TRUE(got.ok()) << got.error().message;
+      if (ok(*got)) return;
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline)
+          << "policy never showed " << what << ": " << got->value("status", json()).dump(1) << "\noperator log:\n"
+          << ReadFile(op.log_path());
+      std::this_thread::sleep_for(20ms);  // poll interval of a deadline-bounded wait
+    }
+  };
+  policy_shows("Degraded/ApplyFailed naming node-1", [](const json& p) {
+    json c = Condition(p, "Degraded");
+    return p.value("/status/matchedNodes"_json_pointer, 0) == 1 && p.value("/status/readyNodes"_json_pointer, -1) == 0 &&
+           c.value("status", "") == "True" && c.value("reason", "") == "ApplyFailed" &&
+           c.value("message", "").find(kNode) != std::string::npos;
+  });
+
+  ASSERT_TRUE(client_->Delete(policies, "", "roce-cx5").ok());
+  WaitFor("the policy's configuration undone: no PF in the spec, no VFs, Ready", [](const json& o) {
+    return o.value("/spec/interfaces"_json_pointer, json::array()).empty() &&
+           o.value("/status/interfaces/0/numVfs"_json_pointer, -1) == 0 &&
+           ConditionIs(o, "Ready", "True", kube::GenerationOf(o));
+  });
+  EXPECT_EQ(VfNetdevs(), 0);
+  EXPECT_EQ(op.Stop(), 0) << ReadFile(op.log_path());
+}
+
 }  // namespace
 }  // namespace e2e
 
