@@ -18,7 +18,8 @@
 #include "agent/host/mstconfig_tool.h"
 #include "api/guid.h"
 #include "e2e/sim/fake_netdev_backend.h"
-#include "e2e/sim/mstconfig_sim.h"
+#include "e2e/sim/firmware_store.h"
+#include "e2e/sim/in_process_mstconfig.h"
 #include "e2e/sim/sim_tree_sysfs.h"
 #include "e2e/sim/simulated_node.h"
 
@@ -27,16 +28,7 @@ namespace {
 
 const char kPf[] = "0000:41:00.0";
 
-// mstconfig-sim called in-process, sharing the node's firmware state.
-struct InProcessMstconfig : host::ProcessRunner {
-  std::string state;
-  host::Result<host::ProcessOutput> Run(const std::vector<std::string>& argv, std::chrono::milliseconds) override {
-    host::ProcessOutput o;
-    std::istringstream in;
-    o.exit_code = sim::RunMstconfigSim({argv.begin() + 1, argv.end()}, state, in, &o.out, &o.err);
-    return o;
-  }
-};
+using sim::InProcessMstconfig;  // mstconfig-sim in-process, sharing the node's firmware state
 
 struct SimRebooter : host::Rebooter {
   sim::SimulatedNode* node = nullptr;

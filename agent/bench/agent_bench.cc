@@ -46,7 +46,8 @@
 #include "agent/journal.h"
 #include "agent/reconciler.h"
 #include "e2e/sim/fake_netdev_backend.h"
-#include "e2e/sim/mstconfig_sim.h"
+#include "e2e/sim/firmware_store.h"
+#include "e2e/sim/in_process_mstconfig.h"
 #include "e2e/sim/sim_node_process.h"
 #include "e2e/sim/sim_tree_sysfs.h"
 #include "e2e/sim/simulated_node.h"
@@ -69,15 +70,7 @@ void Print(const std::string& what, std::vector<double> v, const std::string& un
               v.front(), v.back(), v.size());
 }
 
-struct InProcessMstconfig : host::ProcessRunner {
-  std::string state;
-  host::Result<host::ProcessOutput> Run(const std::vector<std::string>& argv, std::chrono::milliseconds) override {
-    host::ProcessOutput o;
-    std::istringstream in;
-    o.exit_code = sim::RunMstconfigSim({argv.begin() + 1, argv.end()}, state, in, &o.out, &o.err);
-    return o;
-  }
-};
+using sim::InProcessMstconfig;
 
 // Counts the sysfs operations the agent makes (each one is a FUSE round trip
 // against sysfs-sim, and costs the simulator far more than a kernel read).

@@ -10,6 +10,7 @@
 
 #include "agent/host/mstconfig_output.h"
 #include "agent/host/mstconfig_tool.h"
+#include "e2e/sim/in_process_mstconfig.h"
 
 namespace sim {
 namespace {
@@ -113,15 +114,7 @@ TEST_F(MstconfigSimTest, WithoutYesItAsksAndHonoursNo) {
 
 // The agent's real FirmwareTool, with the simulator behind its process runner.
 TEST_F(MstconfigSimTest, AgentFirmwareToolDrivesTheSimulator) {
-  struct InProcess : host::ProcessRunner {
-    std::string state;
-    host::Result<host::ProcessOutput> Run(const std::vector<std::string>& argv, std::chrono::milliseconds) override {
-      host::ProcessOutput o;
-      std::istringstream in;
-      o.exit_code = RunMstconfigSim({argv.begin() + 1, argv.end()}, state, in, &o.out, &o.err);
-      return o;
-    }
-  } runner;
+  InProcessMstconfig runner;
   runner.state = state_;
   host::MstconfigTool tool(runner);
   ASSERT_TRUE(tool.Set("0000:41:00.0", {{"SRIOV_EN", "1"}, {"NUM_OF_VFS", "4"}}).ok());
