@@ -31,7 +31,15 @@ Status LoadTls(boost::asio::ssl::context& ctx, const std::string& ca, const std:
   auto fail = [&](const std::string& what, const std::exception& ex) {
     return TlsError("TLS setup for " + server + ": " + what + ": " + ex.what());
   };
+  // Watches keep their connections open and idle most of the time; let
+  // OpenSSL free each idle connection's read and write buffers.
+  SSL_CTX_set_mode(ctx.native_handle(), SSL_MODE_RELEASE_BUFFERS);
   if (!ca.empty()) {
+    // Trust only the cluster's CA, as client-go does when the kubeconfig
+    // names one. cpprestsdk has already loaded the system CA bundle into
+    // this context (set_default_verify_paths, per connection); a fresh store
+    // drops it, and with it about 1 MB per TLS connection.
+    SSL_CTX_set_cert_store(ctx.native_handle(), X509_STORE_new());
     try {
       ctx.add_certificate_authority(boost::asio::buffer(ca.data(), ca.size()));
     } catch (const std::exception& ex) {

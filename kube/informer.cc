@@ -4,8 +4,20 @@
 
 namespace kube {
 
+namespace {
+
+// The reflector applies the transform, so that list pages are trimmed as
+// they arrive (see ReflectorOptions::transform).
+ReflectorOptions WithTransform(const InformerOptions& o) {
+  ReflectorOptions r = o.reflector;
+  r.transform = o.transform;
+  return r;
+}
+
+}  // namespace
+
 Informer::Informer(std::shared_ptr<ListerWatcher> lw, InformerOptions options)
-    : options_(options), reflector_(std::move(lw), this, options.reflector) {}
+    : options_(options), reflector_(std::move(lw), this, WithTransform(options)) {}
 
 Informer::Informer(std::shared_ptr<Client> client, Resource r, std::string ns, std::string label_selector,
                    InformerOptions options)
@@ -53,7 +65,6 @@ void Informer::Replace(std::vector<json>&& items, const std::string&) {
   std::unordered_set<std::string> keep;
   keep.reserve(items.size());
   for (auto& item : items) {
-    if (options_.transform) options_.transform(item);
     auto obj = std::make_shared<const json>(std::move(item));
     std::string key = KeyOf(*obj);
     keep.insert(key);
@@ -81,7 +92,6 @@ void Informer::Replace(std::vector<json>&& items, const std::string&) {
 
 void Informer::Upsert(json&& o) {
   std::lock_guard<std::mutex> lock(dispatch_mu_);
-  if (options_.transform) options_.transform(o);
   auto obj = std::make_shared<const json>(std::move(o));
   auto old = store_.Upsert(obj);
   for (const auto& h : handlers_) {
@@ -94,7 +104,6 @@ void Informer::Remove(json&& o) {
   std::lock_guard<std::mutex> lock(dispatch_mu_);
   auto old = store_.Remove(KeyOf(o));
   if (!old) return;  // already gone (e.g. removed by a relist)
-  if (options_.transform) options_.transform(o);
   for (const auto& h : handlers_)
     if (h.on_delete) h.on_delete(o);
 }

@@ -33,7 +33,8 @@ struct InformerOptions {
   // Applied to every object as it arrives, before it is stored or handed to
   // handlers (client-go's SetTransform): drop fields the controller never
   // reads so the cache stays small. Must keep metadata.name, namespace and
-  // resourceVersion. Runs on the informer's thread.
+  // resourceVersion. Runs on the informer's thread, on each list item as
+  // soon as its page is parsed.
   std::function<void(json& obj)> transform;
 };
 

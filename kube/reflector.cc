@@ -68,7 +68,10 @@ Status Reflector::ListAndReplace(std::stop_token stop) {
     json& p = *page;
     if (p.contains("items") && p["items"].is_array()) {
       items.reserve(items.size() + p["items"].size());
-      for (auto& it : p["items"]) items.push_back(std::move(it));
+      for (auto& it : p["items"]) {
+        if (options_.transform) options_.transform(it);
+        items.push_back(std::move(it));
+      }
     }
     std::string cont;
     if (p.contains("metadata") && p["metadata"].is_object()) {
@@ -119,6 +122,7 @@ void Reflector::Run(std::stop_token stop) {
         wo,
         [&](WatchEvent&& e) {
           std::string rv = ResourceVersionOf(e.object);
+          if (options_.transform && e.type != "BOOKMARK" && e.type != "ERROR") options_.transform(e.object);
           if (e.type == "ADDED" || e.type == "MODIFIED") {
             sink_->Upsert(std::move(e.object));
           } else if (e.type == "DELETED") {

@@ -62,6 +62,11 @@ struct ReflectorOptions {
   std::chrono::milliseconds backoff_max{30000};
   // A watch that ends sooner than this with no events counts as a failure.
   std::chrono::milliseconds short_watch{1000};
+  // Applied to each object as soon as it is parsed — every item of every
+  // list page, every watch event — before it reaches the sink, so a list of
+  // many large objects never sits in memory untrimmed. Set through
+  // InformerOptions::transform.
+  std::function<void(json& obj)> transform;
 };
 
 class Reflector {
