@@ -1,5 +1,7 @@
 #include "operator/cache_trim.h"
 
+#include <initializer_list>
+
 namespace rdma_operator {
 
 using json = nlohmann::json;
@@ -15,33 +17,33 @@ void TrimNode(json& node) {
   node.erase("status");
 }
 
+namespace {
+
+// Keeps only `fields` of the object `obj` (no-op if it is not an object).
+void KeepOnly(json& obj, std::initializer_list<const char*> fields) {
+  if (!obj.is_object()) return;
+  json kept = json::object();
+  for (const char* field : fields)
+    if (auto f = obj.find(field); f != obj.end()) kept[field] = std::move(*f);
+  obj = std::move(kept);
+}
+
+}  // namespace
+
 void TrimNodeState(json& state) {
   TrimManagedFields(state);
   auto status = state.find("status");
   if (status == state.end() || !status->is_object()) return;
-  status->erase("lastApply");
+  KeepOnly(*status, {"syncState", "appliedGeneration", "observedGeneration", "interfaces"});
   auto interfaces = status->find("interfaces");
   if (interfaces == status->end() || !interfaces->is_array()) return;
-  for (auto& pf : *interfaces) {
-    if (!pf.is_object()) continue;
-    pf.erase("vfs");
-    pf.erase("firmware");
-  }
+  for (auto& pf : *interfaces) KeepOnly(pf, {"pciAddress", "name", "vendor", "deviceID", "linkType", "totalVfs"});
 }
 
 void TrimCrd(json& crd) {
   TrimManagedFields(crd);
-  if (auto spec = crd.find("spec"); spec != crd.end() && spec->is_object()) {
-    json kept = json::object();
-    for (const char* field : {"group", "names", "scope"})
-      if (auto f = spec->find(field); f != spec->end()) kept[field] = std::move(*f);
-    *spec = std::move(kept);
-  }
-  if (auto status = crd.find("status"); status != crd.end() && status->is_object()) {
-    json kept = json::object();
-    if (auto c = status->find("conditions"); c != status->end()) kept["conditions"] = std::move(*c);
-    *status = std::move(kept);
-  }
+  if (auto spec = crd.find("spec"); spec != crd.end()) KeepOnly(*spec, {"group", "names", "scope"});
+  if (auto status = crd.find("status"); status != crd.end()) KeepOnly(*status, {"conditions"});
 }
 
 }  // namespace rdma_operator

@@ -19,8 +19,11 @@ namespace rdma_operator {
 // Node: metadata (no managedFields, no annotations) and spec; no status.
 void TrimNode(nlohmann::json& node);
 
-// RdmaNodeState: all but metadata.managedFields, status.lastApply, and
-// each reported interface's vfs and firmware.
+// RdmaNodeState: metadata (no managedFields) and spec whole; of status only
+// syncState, appliedGeneration, observedGeneration and, per reported PF,
+// what NIC selection reads (pciAddress, name, vendor, deviceID, linkType,
+// totalVfs). Conditions, VFs, firmware values and errors are the agent's
+// report to users; the operator decides on none of them.
 void TrimNodeState(nlohmann::json& state);
 
 // CustomResourceDefinition: metadata (no managedFields), spec.group,
