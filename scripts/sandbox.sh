@@ -1,17 +1,99 @@
 #!/usr/bin/env bash
-# The main job: a local sandbox cluster. Installs dependencies, builds, then
-# runs kube-testapi (HTTPS, state kept in .sandbox/) in the foreground and
-# prints the kubeconfig to use with kubectl. Ctrl-C stops it; running the
-# script again resumes with the same objects and certificates.
+# The main job: a local sandbox cluster with the product running in it.
+# Installs dependencies, builds, then runs — all inside a network namespace
+# of its own (rdma-sandbox), so nothing touches the host's network:
+#   - kube-testapi, the test API server (HTTPS; state kept in .sandbox/),
+#     with crds/ applied;
+#   - one simulated node, sandbox-node-1: a ConnectX-5 PF (sysfs-sim over
+#     FUSE, VFs as veths, the fake mstconfig), its Node object labelled
+#     rdma.dev/roce=true, and rdma-agent for it;
+#   - rdma-operator.
+# Then try the docs' RoCE policy (see the lines it prints). Ctrl-C stops
+# everything; running the script again resumes with the same API objects,
+# certificates, firmware state and agent journal (the node "reboots").
+# Needs root and /dev/fuse.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j "$(nproc)" --target kube-testapi
-state=${SANDBOX_DIR:-$PWD/.sandbox}
-mkdir -p "$state"
+repo=$PWD
+state=${SANDBOX_DIR:-$repo/.sandbox}
+build=${SANDBOX_BUILD_DIR:-$repo/build}
+ns=rdma-sandbox
 port=${SANDBOX_PORT:-6443}
+
+if [[ "${RDMA_SANDBOX_INSIDE:-}" != 1 ]]; then
+  ./scripts/install-deps.sh
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$build" -j "$(nproc)" --target kube-testapi rdma-operator rdma-agent sysfs-sim mstconfig-sim
+  # A namespace left by a run that was killed still holds that run's veths.
+  ip netns del "$ns" 2>/dev/null || true
+  ip netns add "$ns"
+  trap 'ip netns del "$ns" 2>/dev/null || true' EXIT
+  RDMA_SANDBOX_INSIDE=1 SANDBOX_DIR="$state" SANDBOX_BUILD_DIR="$build" ip netns exec "$ns" "$0" "$@"
+  exit
+fi
+
+# Inside the namespace (and its own mount namespace, which every process
+# below shares, so they all see the simulated node's mount).
+ip link set lo up
+bin=$build/bin
+node=sandbox-node-1
+mkdir -p "$state/$node"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
 echo "sandbox: starting kube-testapi on https://127.0.0.1:$port (state in $state)"
-echo "sandbox: in another shell:  export KUBECONFIG=$state/kubeconfig && kubectl get ns"
-exec build/bin/kube-testapi --listen "127.0.0.1:$port" --tls --data-dir "$state/apiserver" \
-  --kubeconfig-out "$state/kubeconfig"
+coproc API { exec "$bin/kube-testapi" --listen "127.0.0.1:$port" --tls --data-dir "$state/apiserver" \
+  --kubeconfig-out "$state/kubeconfig" 2>>"$state/kube-testapi.log"; }
+pids+=("$API_PID")
+read -r url <&"${API[0]}"  # printed once it listens and the kubeconfig is written
+export KUBECONFIG=$state/kubeconfig
+kubectl apply -f crds/ -f crds/third-party/ >/dev/null
+kubectl apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Node
+metadata:
+  name: $node
+  labels: {rdma.dev/roce: "true", kubernetes.io/hostname: $node}
+EOF
+
+echo "sandbox: starting the simulated node $node (one ConnectX-5 PF, 0000:41:00.0 ens1f0)"
+cat >"$state/$node/node.json" <<'EOF'
+{"pfs": [{"pci": "0000:41:00.0", "netdev": "ens1f0", "mac": "b8:ce:f6:00:41:00", "max_vfs": 16}]}
+EOF
+mkdir -p "$state/$node/fs"
+fusermount3 -u "$state/$node/fs" 2>/dev/null || true  # left by a run that was killed
+"$bin/sysfs-sim" --config "$state/$node/node.json" --state "$state/$node/state" --mount "$state/$node/fs" \
+  --foreground >"$state/$node/sysfs-sim.out" 2>>"$state/$node/sysfs-sim.log" &
+pids+=($!)
+# It prints "sysfs-sim: ready ..." once the file system is mounted.
+if ! timeout 30 grep -q -m1 '^sysfs-sim: ready' <(tail -n +1 -f "$state/$node/sysfs-sim.out"); then
+  echo "sandbox: the simulated node did not start; see $state/$node/sysfs-sim.log" >&2
+  exit 1
+fi
+
+echo "sandbox: starting rdma-agent for $node and rdma-operator (logs in $state/)"
+PATH=$bin/sim-path:$PATH MSTCONFIG_SIM_STATE=$state/$node/state "$bin/rdma-agent" \
+  --node-name "$node" --host-root "$state/$node/fs" --journal-dir "$state/$node/journal" \
+  --reboot-command "echo reboot > $state/$node/fs/sim/control" --health-address 127.0.0.1:8091 \
+  >>"$state/$node/rdma-agent.log" 2>&1 &
+pids+=($!)
+"$bin/rdma-operator" --metrics-bind-address 127.0.0.1:8080 --health-probe-bind-address 127.0.0.1:8081 \
+  >>"$state/rdma-operator.log" 2>&1 &
+pids+=($!)
+
+cat <<EOF
+sandbox: ready at $url. In another shell (the sandbox has its own network namespace):
+  k() { ip netns exec $ns kubectl --kubeconfig $state/kubeconfig "\$@"; }
+  k apply -f docs/examples/roce-policy.yaml
+  k get rdma                                   # policies, node states, networks
+  k patch rns $node --type merge -p '{"spec":{"disruption":{"rebootAllowed":true}}}'   # grant the firmware reboot
+  k wait rns/$node --for=condition=Ready --timeout=60s; k get rns $node -o yaml
+  ip -n $ns -br link                           # the VFs, as netdevs
+(This kernel has no RDMA core, so the example's rdmaNamespaceMode shows up as the node's lastError.)
+Ctrl-C stops the sandbox.
+EOF
+wait "$API_PID"
