@@ -41,7 +41,7 @@ mkdir -p "$state/$node"
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM
 
@@ -52,6 +52,9 @@ pids+=("$API_PID")
 read -r url <&"${API[0]}"  # printed once it listens and the kubeconfig is written
 export KUBECONFIG=$state/kubeconfig
 kubectl apply -f crds/ -f crds/third-party/ >/dev/null
+# That apply cached the server's resources as they were before the CRDs;
+# refresh the cache, or `kubectl get rdma` would not know the category yet.
+kubectl api-resources >/dev/null
 kubectl apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: Node
@@ -70,10 +73,14 @@ fusermount3 -u "$state/$node/fs" 2>/dev/null || true  # left by a run that was k
   --foreground >"$state/$node/sysfs-sim.out" 2>>"$state/$node/sysfs-sim.log" &
 pids+=($!)
 # It prints "sysfs-sim: ready ..." once the file system is mounted.
-if ! timeout 30 grep -q -m1 '^sysfs-sim: ready' <(tail -n +1 -f "$state/$node/sysfs-sim.out"); then
-  echo "sandbox: the simulated node did not start; see $state/$node/sysfs-sim.log" >&2
-  exit 1
-fi
+for ((tries = 0; ; tries++)); do
+  grep -q '^sysfs-sim: ready' "$state/$node/sysfs-sim.out" 2>/dev/null && break
+  if ((tries >= 300)) || ! kill -0 "${pids[-1]}" 2>/dev/null; then
+    echo "sandbox: the simulated node did not start; see $state/$node/sysfs-sim.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
 
 echo "sandbox: starting rdma-agent for $node and rdma-operator (logs in $state/)"
 PATH=$bin/sim-path:$PATH MSTCONFIG_SIM_STATE=$state/$node/state "$bin/rdma-agent" \
