@@ -64,6 +64,29 @@ const char kPf[] = "0000:41:00.0";
 
 double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
+// The simulator's own cost for what an apply does to the host, without the
+// agent: `vfs` VFs, three GUID/MAC writes and an unbind/bind each, in a
+// plain loop. Milliseconds; the VFs are removed again afterwards (untimed).
+double PlainLoopMs(host::Sysfs& sysfs, int vfs) {
+  const std::string pf = std::string("bus/pci/devices/") + kPf;
+  auto t0 = Clock::now();
+  (void)sysfs.Write(pf + "/sriov_numvfs", std::to_string(vfs));
+  for (int v = 0; v < vfs; ++v) {
+    auto vf = sysfs.ReadLink(pf + "/virtfn" + std::to_string(v));
+    if (!vf.ok()) continue;
+    const std::string pci = host::PathBaseName(*vf);
+    const std::string admin = pf + "/sriov/" + std::to_string(v);
+    (void)sysfs.Write(admin + "/node", "02:00:00:00:00:00:00:01");
+    (void)sysfs.Write(admin + "/port", "02:00:00:00:00:00:00:01");
+    (void)sysfs.Write(admin + "/mac", "02:00:00:00:00:01");
+    (void)sysfs.Write("bus/pci/drivers/mlx5_core/unbind", pci);
+    (void)sysfs.Write("bus/pci/drivers/mlx5_core/bind", pci);
+  }
+  const double ms = Ms(Clock::now() - t0);
+  (void)sysfs.Write(pf + "/sriov_numvfs", "0");
+  return ms;
+}
+
 void Print(const std::string& what, std::vector<double> v, const std::string& unit) {
   std::sort(v.begin(), v.end());
   std::printf("%-58s median %8.1f %s  (min %.1f, max %.1f, n=%zu)\n", what.c_str(), v[v.size() / 2], unit.c_str(),
@@ -128,22 +151,7 @@ void InProcess(int runs, int vfs) {
   agent::Reconciler r(agent::HostAccess{sysfs, netlink, firmware, binder, rebooter, boot, clock}, journal);
   // The in-memory simulator's own cost for the same operations.
   std::vector<double> sim_cost;
-  for (int i = 0; i < runs; ++i) {
-    const std::string pf = std::string("bus/pci/devices/") + kPf;
-    auto t0 = Clock::now();
-    (void)sysfs.Write(pf + "/sriov_numvfs", std::to_string(vfs));
-    for (int v = 0; v < vfs; ++v) {
-      std::string pci = host::PathBaseName(*sysfs.ReadLink(pf + "/virtfn" + std::to_string(v)));
-      const std::string admin = pf + "/sriov/" + std::to_string(v);
-      (void)sysfs.Write(admin + "/node", "02:00:00:00:00:00:00:01");
-      (void)sysfs.Write(admin + "/port", "02:00:00:00:00:00:00:01");
-      (void)sysfs.Write(admin + "/mac", "02:00:00:00:00:01");
-      (void)sysfs.Write("bus/pci/drivers/mlx5_core/unbind", pci);
-      (void)sysfs.Write("bus/pci/drivers/mlx5_core/bind", pci);
-    }
-    sim_cost.push_back(Ms(Clock::now() - t0));
-    (void)sysfs.Write(pf + "/sriov_numvfs", "0");
-  }
+  for (int i = 0; i < runs; ++i) sim_cost.push_back(PlainLoopMs(sysfs, vfs));
   g_minimal_ops = 1 + 6L * vfs;  // numvfs; per VF: readlink, 3 GUID writes, unbind, bind
   std::vector<double> apply, idle, overhead;
   int64_t gen = 0;
@@ -253,23 +261,7 @@ void AsProcess(int runs, int vfs, const std::string& bin) {
   // The simulator's own cost for the same host operations, without the agent.
   host::RealSysfs sysfs((*node)->sysfs_root());
   std::vector<double> sim_cost;
-  for (int i = 0; i < runs; ++i) {
-    auto t0 = Clock::now();
-    (void)sysfs.Write(std::string("bus/pci/devices/") + kPf + "/sriov_numvfs", std::to_string(vfs));
-    const std::string pf = std::string("bus/pci/devices/") + kPf;
-    for (int v = 0; v < vfs; ++v) {
-      auto vf = sysfs.ReadLink(pf + "/virtfn" + std::to_string(v));
-      std::string pci = host::PathBaseName(*vf);
-      const std::string admin = pf + "/sriov/" + std::to_string(v);
-      (void)sysfs.Write(admin + "/node", "02:00:00:00:00:00:00:01");
-      (void)sysfs.Write(admin + "/port", "02:00:00:00:00:00:00:01");
-      (void)sysfs.Write(admin + "/mac", "02:00:00:00:00:01");
-      (void)sysfs.Write("bus/pci/drivers/mlx5_core/unbind", pci);
-      (void)sysfs.Write("bus/pci/drivers/mlx5_core/bind", pci);
-    }
-    sim_cost.push_back(Ms(Clock::now() - t0));
-    (void)sysfs.Write(std::string("bus/pci/devices/") + kPf + "/sriov_numvfs", "0");
-  }
+  for (int i = 0; i < runs; ++i) sim_cost.push_back(PlainLoopMs(sysfs, vfs));
 
   // What one sysfs operation costs against the FUSE simulator, with VFs present.
   (void)sysfs.Write(std::string("bus/pci/devices/") + kPf + "/sriov_numvfs", std::to_string(vfs));
