@@ -1,11 +1,12 @@
 #include "kube/config.h"
 
+#include "kube/base64.h"
+
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
 
-#include <cpprest/asyncrt_utils.h>
 #include <yaml-cpp/yaml.h>
 
 namespace kube {
@@ -42,16 +43,10 @@ bool FileExists(const std::string& path) {
   return f.good();
 }
 
-Result<std::string> DecodeBase64(const std::string& b64, const std::string& what) {
-  std::string clean;
-  for (char c : b64)
-    if (c != '\n' && c != '\r' && c != ' ') clean += c;
-  try {
-    auto bytes = utility::conversions::from_base64(clean);
-    return std::string(bytes.begin(), bytes.end());
-  } catch (const std::exception& ex) {
-    return ConfigError(what + ": not valid base64 (" + ex.what() + ")");
-  }
+Result<std::string> DecodeBase64Field(const std::string& b64, const std::string& what) {
+  auto bytes = DecodeBase64(b64);
+  if (!bytes) return ConfigError(what + ": not valid base64");
+  return std::move(*bytes);
 }
 
 // One named entry (cluster, user or context) and the directory of the file
@@ -110,7 +105,7 @@ Status DataOrFile(const Entry& e, const char* data_key, const char* file_key, co
                   std::string* out) {
   std::string data = Str(e.node, data_key);
   if (!data.empty()) {
-    auto d = DecodeBase64(data, where + "." + data_key);
+    auto d = DecodeBase64Field(data, where + "." + data_key);
     if (!d) return d.error();
     *out = std::move(*d);
     return {};

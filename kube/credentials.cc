@@ -1,5 +1,7 @@
 #include "kube/credentials.h"
 
+#include "kube/base64.h"
+
 #include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -9,7 +11,6 @@
 #include <cstring>
 #include <vector>
 
-#include <cpprest/asyncrt_utils.h>
 #include <nlohmann/json.hpp>
 
 extern char** environ;
@@ -184,9 +185,7 @@ Result<std::string> Credentials::AuthorizationHeader() {
   if (auto s = RefreshLocked(); !s) return s.error();
   if (!token_.empty()) return "Bearer " + token_;
   if (!config_.username.empty()) {
-    std::string up = config_.username + ":" + config_.password;
-    std::vector<unsigned char> bytes(up.begin(), up.end());
-    return "Basic " + utility::conversions::to_base64(bytes);
+    return "Basic " + EncodeBase64(config_.username + ":" + config_.password);
   }
   return std::string();
 }

@@ -1,140 +1,342 @@
-// cpprest defines a macro U() that breaks fmt; we never use it.
-#define _TURN_OFF_PLATFORM_STRING
 #include "kube/http_transport.h"
 
-#include "kube/rate_limiter.h"
+#include <poll.h>
+
+#include <limits>
 
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
-#include <cpprest/containerstream.h>
-#include <cpprest/http_client.h>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <spdlog/spdlog.h>
 
 namespace kube {
 
-namespace http = web::http;
-namespace client = web::http::client;
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+using beast::error_code;
 
 namespace {
 
-ApiError TlsError(const std::string& msg) {
+// Go's transport drops connections idle this long (IdleConnTimeout).
+constexpr auto kIdleLifetime = std::chrono::seconds(90);
+// Response headers from an API server are small; bodies (lists) are not.
+constexpr uint32_t kHeaderLimit = 64 * 1024;
+// Lists can be large; Beast's default is 8 MB. (Not boost::none: Beast 1.74
+// compares a Content-Length against none as if it were over the limit.)
+constexpr uint64_t kNoBodyLimit = std::numeric_limits<uint64_t>::max();
+// Bytes handed to a watch's line splitter per read.
+constexpr size_t kStreamChunk = 16 * 1024;
+
+ApiError ConfigError(const std::string& msg) {
   ApiError e;
   e.reason = "InvalidConfig";
   e.message = msg;
   return e;
 }
 
+bool IsIpAddress(const std::string& host) {
+  error_code ec;
+  net::ip::make_address(host, ec);
+  return !ec;
+}
+
+std::string Seconds(std::chrono::milliseconds d) {
+  auto tenths = d.count() / 100;
+  return std::to_string(tenths / 10) + (tenths % 10 ? "." + std::to_string(tenths % 10) : "") + "s";
+}
+
 // Loads CA and client certificate into ctx; the error names the part at fault.
-Status LoadTls(boost::asio::ssl::context& ctx, const std::string& ca, const std::string& cert,
-               const std::string& key, const std::string& server) {
+Status LoadTls(ssl::context& ctx, const Config& config, const std::string& cert, const std::string& key) {
   auto fail = [&](const std::string& what, const std::exception& ex) {
-    return TlsError("TLS setup for " + server + ": " + what + ": " + ex.what());
+    return ConfigError("TLS setup for " + config.server + ": " + what + ": " + ex.what());
   };
   // Watches keep their connections open and idle most of the time; let
   // OpenSSL free each idle connection's read and write buffers.
   SSL_CTX_set_mode(ctx.native_handle(), SSL_MODE_RELEASE_BUFFERS);
-  if (!ca.empty()) {
+  if (!config.ca_pem.empty()) {
     // Trust only the cluster's CA, as client-go does when the kubeconfig
-    // names one. cpprestsdk has already loaded the system CA bundle into
-    // this context (set_default_verify_paths, per connection); a fresh store
-    // drops it, and with it about 1 MB per TLS connection.
-    SSL_CTX_set_cert_store(ctx.native_handle(), X509_STORE_new());
+    // names one.
     try {
-      ctx.add_certificate_authority(boost::asio::buffer(ca.data(), ca.size()));
+      ctx.add_certificate_authority(net::buffer(config.ca_pem.data(), config.ca_pem.size()));
     } catch (const std::exception& ex) {
       return fail("certificate authority is not valid PEM", ex);
     }
+  } else if (!config.insecure_skip_tls_verify) {
+    ctx.set_default_verify_paths();  // the system's CAs, as Go does without a CA
   }
   if (!cert.empty()) {
     try {
-      ctx.use_certificate_chain(boost::asio::buffer(cert.data(), cert.size()));
+      ctx.use_certificate_chain(net::buffer(cert.data(), cert.size()));
     } catch (const std::exception& ex) {
       return fail("client certificate is not valid PEM", ex);
     }
     try {
-      ctx.use_private_key(boost::asio::buffer(key.data(), key.size()), boost::asio::ssl::context::pem);
+      ctx.use_private_key(net::buffer(key.data(), key.size()), ssl::context::pem);
     } catch (const std::exception& ex) {
       return fail("client key is not valid PEM", ex);
     }
     if (SSL_CTX_check_private_key(ctx.native_handle()) != 1)
-      return TlsError("TLS setup for " + server + ": client key does not match the client certificate");
+      return ConfigError("TLS setup for " + config.server + ": client key does not match the client certificate");
   }
   return {};
 }
 
-std::optional<std::chrono::seconds> ParseRetryAfter(const http::http_headers& h) {
+std::optional<std::chrono::seconds> ParseRetryAfter(const bhttp::fields& h) {
   auto it = h.find("Retry-After");
   if (it == h.end()) return std::nullopt;
   try {
-    return std::chrono::seconds(std::stol(it->second));
+    return std::chrono::seconds(std::stol(std::string(it->value())));
   } catch (...) {
     return std::nullopt;  // HTTP-date form: the caller's own backoff applies
   }
 }
 
+// Go retries a request on a fresh connection only if it can be sent twice.
+bool Replayable(const std::string& method) { return method == "GET" || method == "HEAD" || method == "OPTIONS"; }
+
 }  // namespace
 
-HttpTransport::HttpTransport(const Config& config) : config_(config), creds_(config) {}
+Result<ServerUrl> ParseServerUrl(const std::string& server) {
+  auto bad = [&](const std::string& why) {
+    return ConfigError("kube client: server \"" + server + "\" " + why);
+  };
+  if (server.empty()) return ConfigError("kube client: config has no server");
+  ServerUrl u;
+  std::string rest;
+  if (server.rfind("https://", 0) == 0) {
+    u.tls = true;
+    rest = server.substr(8);
+  } else if (server.rfind("http://", 0) == 0) {
+    rest = server.substr(7);
+  } else {
+    return bad("is not a URL: it must start with https:// or http://");
+  }
+  size_t slash = rest.find('/');
+  std::string authority = rest.substr(0, slash);
+  if (slash != std::string::npos) u.base_path = rest.substr(slash);
+  while (!u.base_path.empty() && u.base_path.back() == '/') u.base_path.pop_back();
+  if (authority.find('@') != std::string::npos) return bad("has user information; put credentials in the user entry");
+  std::string port;
+  if (!authority.empty() && authority[0] == '[') {  // [IPv6]:port
+    size_t close = authority.find(']');
+    if (close == std::string::npos) return bad("has an unclosed '[' in its host");
+    u.host = authority.substr(1, close - 1);
+    if (close + 1 < authority.size()) {
+      if (authority[close + 1] != ':') return bad("has text after the IPv6 address");
+      port = authority.substr(close + 2);
+    }
+  } else {
+    size_t colon = authority.rfind(':');
+    u.host = authority.substr(0, colon);
+    if (colon != std::string::npos) port = authority.substr(colon + 1);
+  }
+  if (u.host.empty()) return bad("has no host");
+  if (port.empty()) port = u.tls ? "443" : "80";
+  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 || std::stoi(port) > 65535 ||
+      std::stoi(port) == 0)
+    return bad("has an invalid port \"" + port + "\"");
+  u.port = port;
+  return u;
+}
+
+std::string RequestTarget(const ServerUrl& url, const HttpRequest& req) {
+  auto encode = [](std::string& out, const std::string& s) {
+    static const char* hex = "0123456789ABCDEF";
+    for (unsigned char c : s) {
+      if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+        out += static_cast<char>(c);
+      } else {
+        out += '%';
+        out += hex[c >> 4];
+        out += hex[c & 15];
+      }
+    }
+  };
+  std::string target = url.base_path + req.path;
+  char sep = '?';
+  for (const auto& [k, v] : req.query) {
+    target += sep;
+    encode(target, k);
+    target += '=';
+    encode(target, v);
+    sep = '&';
+  }
+  return target;
+}
+
+// One connection to the server, plain or TLS. Every operation on it runs its
+// own io_context on the calling thread until the operation completes, so a
+// blocking-looking call gets Beast's timeouts and can be cancelled from
+// another thread (by posting the cancel into that io_context).
+class HttpTransport::Connection {
+ public:
+  explicit Connection(std::shared_ptr<ssl::context> tls) : tls_ctx_(std::move(tls)) {
+    if (tls_ctx_)
+      secure_.emplace(ioc_, *tls_ctx_);
+    else
+      plain_.emplace(ioc_);
+  }
+
+  beast::tcp_stream& tcp() { return secure_ ? beast::get_lowest_layer(*secure_) : *plain_; }
+  SSL* ssl() { return secure_ ? secure_->native_handle() : nullptr; }
+  beast::flat_buffer& buffer() { return buffer_; }
+
+  // Calls fn with the stream the HTTP messages go over.
+  template <typename Fn>
+  void WithStream(Fn&& fn) {
+    if (secure_)
+      fn(*secure_);
+    else
+      fn(*plain_);
+  }
+
+  // Starts an operation with `start(handler)` and runs until it completes,
+  // stop is requested (error operation_aborted) or the stream's deadline
+  // passes (error beast::error::timeout).
+  template <typename Start>
+  error_code Run(Start&& start, std::stop_token stop) {
+    error_code result = net::error::would_block;
+    start([&result](error_code ec, auto&&...) { result = ec; });
+    std::stop_callback cancel(stop, [this] { net::post(ioc_, [this] { tcp().cancel(); }); });
+    ioc_.restart();
+    ioc_.run();
+    return result;
+  }
+
+  error_code Handshake(std::stop_token stop) {
+    return Run([this](auto handler) { secure_->async_handshake(ssl::stream_base::client, std::move(handler)); },
+               stop);
+  }
+
+  // True when an idle connection has nothing to read: a server that closed
+  // it (EOF) or sent something unasked makes it unusable.
+  bool LooksOpen() {
+    if (!tcp().socket().is_open() || buffer_.size() > 0) return false;
+    pollfd p{tcp().socket().native_handle(), POLLIN, 0};
+    return ::poll(&p, 1, 0) == 0;
+  }
+
+  bool reused = false;
+  std::chrono::steady_clock::time_point idle_since{};
+
+ private:
+  net::io_context ioc_{1};  // destroyed last: the streams use it
+  std::shared_ptr<ssl::context> tls_ctx_;
+  std::optional<beast::tcp_stream> plain_;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure_;
+  beast::flat_buffer buffer_;
+};
+
+HttpTransport::HttpTransport(const Config& config, ServerUrl url)
+    : config_(config), url_(std::move(url)), creds_(config) {}
 HttpTransport::~HttpTransport() = default;
 
 Result<std::unique_ptr<HttpTransport>> HttpTransport::Create(const Config& config) {
-  if (config.server.empty()) return TlsError("kube client: config has no server");
-  try {
-    web::uri u(config.server);
-    if (u.host().empty()) return TlsError("kube client: server \"" + config.server + "\" has no host");
-  } catch (const std::exception& ex) {
-    return TlsError("kube client: server \"" + config.server + "\" is not a URL: " + ex.what());
+  auto url = ParseServerUrl(config.server);
+  if (!url) return url.error();
+  auto t = std::unique_ptr<HttpTransport>(new HttpTransport(config, *url));
+  if (url->tls) {
+    if (auto ctx = t->TlsContext(); !ctx) return ctx.error();
   }
-  if (config.server.rfind("https://", 0) == 0) {
-    boost::asio::ssl::context probe(boost::asio::ssl::context::sslv23);
-    if (auto s = LoadTls(probe, config.ca_pem, config.client_cert_pem, config.client_key_pem, config.server); !s)
-      return s.error();
-  }
-  auto t = std::unique_ptr<HttpTransport>(new HttpTransport(config));
   // Fail early on a token file or exec plugin that cannot work at all.
   if (auto a = t->creds_.AuthorizationHeader(); !a) return a.error();
   return t;
 }
 
-std::shared_ptr<client::http_client> HttpTransport::ClientFor(std::chrono::milliseconds timeout) {
+Result<std::shared_ptr<ssl::context>> HttpTransport::TlsContext() {
+  std::string cert, key;
+  creds_.ClientCertificate(&cert, &key);
   std::lock_guard<std::mutex> lock(mu_);
-  auto& c = clients_[timeout.count()];
-  if (c) return c;
-  client::http_client_config cfg;
-  cfg.set_timeout(timeout);
-  cfg.set_validate_certificates(!config_.insecure_skip_tls_verify);
-  cfg.set_ssl_context_callback([this](boost::asio::ssl::context& ctx) {
-    std::string cert, key;
-    creds_.ClientCertificate(&cert, &key);
-    // Validated in Create(); an exec plugin's certificate could still be bad.
-    if (auto s = LoadTls(ctx, config_.ca_pem, cert, key, config_.server); !s)
-      spdlog::error("kube: {}", s.error().message);
-  });
-  c = std::make_shared<client::http_client>(web::uri(config_.server), cfg);
-  return c;
+  if (tls_ && cert == tls_cert_) return tls_;
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+  if (auto s = LoadTls(*ctx, config_, cert, key); !s) return s.error();
+  tls_ = ctx;
+  tls_cert_ = cert;
+  return ctx;
 }
 
-namespace {
+Result<std::unique_ptr<HttpTransport::Connection>> HttpTransport::Acquire(const HttpRequest& req,
+                                                                          std::stop_token stop) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    while (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      if (std::chrono::steady_clock::now() - conn->idle_since < kIdleLifetime && conn->LooksOpen()) return conn;
+    }
+  }
+  auto fail = [&](const std::string& what, const error_code& ec) {
+    std::string cause = what + " " + url_.host + ":" + url_.port + ": " + ec.message();
+    if (ec == beast::error::timeout) cause = what + " " + url_.host + ":" + url_.port + ": timed out after " + Seconds(req.timeout);
+    return ApiError::Transport(req.operation, cause);
+  };
 
-http::http_request BuildRequest(const HttpRequest& req, const std::string& auth, const Config& config) {
-  http::http_request r(req.method);
-  web::uri_builder b(req.path);
-  // Encode everything but unreserved characters: Go decodes "+" in a query as a space.
-  for (const auto& [k, v] : req.query)
-    b.append_query(web::uri::encode_data_string(k), web::uri::encode_data_string(v), /*do_encoding=*/false);
-  r.set_request_uri(b.to_uri());
-  r.headers().add("User-Agent", config.user_agent);
-  r.headers().add("Accept", "application/json");
-  if (!auth.empty()) r.headers().add("Authorization", auth);
-  // cpprest takes the TLS host name (SNI and certificate check) from Host.
-  if (!config.tls_server_name.empty()) r.headers().add("Host", config.tls_server_name);
-  if (!req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH")
-    r.set_body(req.body, req.content_type.empty() ? "application/json" : req.content_type);
-  return r;
+  std::shared_ptr<ssl::context> tls;
+  if (url_.tls) {
+    auto ctx = TlsContext();
+    if (!ctx) return ApiError::Transport(req.operation, ctx.error().message);
+    tls = *ctx;
+  }
+  auto conn = std::make_unique<Connection>(tls);
+  connections_opened_++;
+
+  error_code ec;
+  tcp::resolver resolver(conn->tcp().get_executor());
+  auto endpoints = resolver.resolve(url_.host, url_.port, ec);  // on this thread: no resolver thread
+  if (ec) return fail("resolve", ec);
+  conn->tcp().expires_after(req.timeout);
+  ec = conn->Run([&](auto handler) { conn->tcp().async_connect(endpoints, std::move(handler)); }, stop);
+  if (ec) return fail("connect to", ec);
+  conn->tcp().socket().set_option(tcp::no_delay(true), ec);
+
+  if (SSL* s = conn->ssl()) {
+    // The name to check in the server's certificate: tls-server-name if
+    // set, else the URL's host; SNI carries it unless it is an IP address.
+    const std::string& name = config_.tls_server_name.empty() ? url_.host : config_.tls_server_name;
+    if (!IsIpAddress(name)) SSL_set_tlsext_host_name(s, name.c_str());
+    if (config_.insecure_skip_tls_verify) {
+      SSL_set_verify(s, SSL_VERIFY_NONE, nullptr);
+    } else {
+      X509_VERIFY_PARAM* param = SSL_get0_param(s);
+      if (IsIpAddress(name)) {
+        X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
+      } else {
+        X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+        X509_VERIFY_PARAM_set1_host(param, name.c_str(), 0);
+      }
+      SSL_set_verify(s, SSL_VERIFY_PEER, nullptr);
+    }
+    ec = conn->Handshake(stop);
+    if (ec) {
+      long verify = SSL_get_verify_result(s);
+      if (verify != X509_V_OK)
+        return ApiError::Transport(req.operation, "TLS handshake with " + url_.host + ":" + url_.port +
+                                                      ": server certificate not trusted: " +
+                                                      X509_verify_cert_error_string(verify));
+      return fail("TLS handshake with", ec);
+    }
+  }
+  return conn;
 }
 
-}  // namespace
+void HttpTransport::Release(std::unique_ptr<Connection> conn) {
+  conn->tcp().expires_never();
+  if (conn->buffer().size() == 0) conn->buffer().shrink_to_fit();
+  conn->reused = true;
+  conn->idle_since = std::chrono::steady_clock::now();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (idle_.size() < kMaxIdleConnections) idle_.push_back(std::move(conn));
+}
 
 template <typename Fn>
 Result<HttpResponse> HttpTransport::WithAuthRetry(const HttpRequest& req, Fn&& fn) {
@@ -151,22 +353,76 @@ Result<HttpResponse> HttpTransport::WithAuthRetry(const HttpRequest& req, Fn&& f
   return r;
 }
 
+namespace {
+
+bhttp::request<bhttp::string_body> BuildRequest(const HttpRequest& req, const std::string& auth,
+                                                const ServerUrl& url, const Config& config) {
+  bhttp::request<bhttp::string_body> r;
+  r.method_string(req.method);
+  r.target(RequestTarget(url, req));
+  r.version(11);
+  bool default_port = url.port == (url.tls ? "443" : "80");
+  std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+  r.set(bhttp::field::host, default_port ? host : host + ":" + url.port);
+  r.set(bhttp::field::user_agent, config.user_agent);
+  r.set(bhttp::field::accept, "application/json");
+  if (!auth.empty()) r.set(bhttp::field::authorization, auth);
+  if (!req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH") {
+    r.set(bhttp::field::content_type, req.content_type.empty() ? "application/json" : req.content_type);
+    r.body() = req.body;
+  }
+  r.keep_alive(true);
+  r.prepare_payload();
+  return r;
+}
+
+// What went wrong on an established connection, in words.
+std::string Describe(const error_code& ec, std::chrono::milliseconds timeout) {
+  if (ec == beast::error::timeout) return "timed out after " + Seconds(timeout);
+  if (ec == bhttp::error::end_of_stream || ec == net::error::eof) return "the server closed the connection";
+  return ec.message();
+}
+
+}  // namespace
+
 Result<HttpResponse> HttpTransport::Send(const HttpRequest& req, std::stop_token stop) {
   return WithAuthRetry(req, [&](const std::string& auth) -> Result<HttpResponse> {
-    auto c = ClientFor(req.timeout);
-    pplx::cancellation_token_source cts;
-    std::stop_callback on_stop(stop, [&cts] { cts.cancel(); });
-    try {
-      auto resp = c->request(BuildRequest(req, auth, config_), cts.get_token()).get();
+    auto message = BuildRequest(req, auth, url_, config_);
+    for (int attempt = 0;; ++attempt) {
+      auto conn = Acquire(req, stop);
+      if (!conn) return conn.error();
+      Connection& c = **conn;
+      c.tcp().expires_after(req.timeout);
+      bool written = false;
+      error_code ec = c.Run(
+          [&](auto handler) { c.WithStream([&](auto& s) { bhttp::async_write(s, message, std::move(handler)); }); },
+          stop);
+      bhttp::response_parser<bhttp::string_body> parser;
+      parser.header_limit(kHeaderLimit);
+      parser.body_limit(kNoBodyLimit);
+      if (!ec) {
+        written = true;
+        ec = c.Run(
+            [&](auto handler) {
+              c.WithStream([&](auto& s) { bhttp::async_read(s, c.buffer(), parser, std::move(handler)); });
+            },
+            stop);
+      }
+      if (ec) {
+        if (stop.stop_requested()) return ApiError::Transport(req.operation, "cancelled");
+        // A kept connection the server closed meanwhile: once more on a new
+        // one, if the request may be sent twice (Go's rule).
+        if (attempt == 0 && c.reused && !parser.got_some() && (!written || Replayable(req.method))) continue;
+        return ApiError::Transport(req.operation, std::string(written ? "reading the response: " : "sending: ") +
+                                                      Describe(ec, req.timeout));
+      }
       HttpResponse out;
-      out.status = resp.status_code();
-      out.retry_after = ParseRetryAfter(resp.headers());
-      out.body = resp.extract_utf8string(true).get();
+      auto& res = parser.get();
+      out.status = res.result_int();
+      out.retry_after = ParseRetryAfter(res);
+      out.body = std::move(res.body());
+      if (res.keep_alive() && !stop.stop_requested()) Release(std::move(*conn));
       return out;
-    } catch (const pplx::task_canceled&) {
-      return ApiError::Transport(req.operation, "cancelled");
-    } catch (const std::exception& ex) {
-      return ApiError::Transport(req.operation, ex.what());
     }
   });
 }
@@ -175,50 +431,86 @@ Result<HttpResponse> HttpTransport::Stream(const HttpRequest& req,
                                            const std::function<bool(std::string_view)>& on_line,
                                            std::stop_token stop) {
   return WithAuthRetry(req, [&](const std::string& auth) -> Result<HttpResponse> {
-    auto c = ClientFor(req.timeout);
-    pplx::cancellation_token_source cts;
-    std::stop_callback on_stop(stop, [&cts] { cts.cancel(); });
-    HttpResponse out;
-    auto started = SteadyClock::now();
-    auto last_data = started;
-    try {
-      auto resp = c->request(BuildRequest(req, auth, config_), cts.get_token()).get();
-      out.status = resp.status_code();
+    auto message = BuildRequest(req, auth, url_, config_);
+    for (int attempt = 0;; ++attempt) {
+      auto conn = Acquire(req, stop);
+      if (!conn) return conn.error();
+      Connection& c = **conn;
+      auto read = [&](auto& parser) {
+        // For a stream the timeout bounds each silence, not the whole.
+        c.tcp().expires_after(req.timeout);
+        return c.Run(
+            [&](auto handler) {
+              c.WithStream([&](auto& s) { bhttp::async_read_some(s, c.buffer(), parser, std::move(handler)); });
+            },
+            stop);
+      };
+
+      c.tcp().expires_after(req.timeout);
+      error_code ec = c.Run(
+          [&](auto handler) { c.WithStream([&](auto& s) { bhttp::async_write(s, message, std::move(handler)); }); },
+          stop);
+      bhttp::response_parser<bhttp::empty_body> head;
+      head.header_limit(kHeaderLimit);
+      head.body_limit(kNoBodyLimit);
+      if (!ec) {
+        c.tcp().expires_after(req.timeout);
+        ec = c.Run(
+            [&](auto handler) {
+              c.WithStream([&](auto& s) { bhttp::async_read_header(s, c.buffer(), head, std::move(handler)); });
+            },
+            stop);
+      }
+      if (ec) {
+        if (stop.stop_requested()) return HttpResponse{200, "", std::nullopt};
+        if (attempt == 0 && c.reused && !head.got_some()) continue;  // watches are GETs: replayable
+        return ApiError::Transport(req.operation, Describe(ec, req.timeout));
+      }
+
+      HttpResponse out;
+      out.status = head.get().result_int();
       if (out.status != 200) {
-        out.retry_after = ParseRetryAfter(resp.headers());
-        out.body = resp.extract_utf8string(true).get();
+        // An error answer (a Status object): read it whole.
+        out.retry_after = ParseRetryAfter(head.get());
+        bhttp::response_parser<bhttp::string_body> rest(std::move(head));
+        rest.body_limit(kNoBodyLimit);
+        while (!rest.is_done() && !ec) ec = read(rest);
+        if (ec && !stop.stop_requested()) return ApiError::Transport(req.operation, "reading the response: " + Describe(ec, req.timeout));
+        out.body = std::move(rest.get().body());
+        if (rest.is_done() && rest.get().keep_alive()) Release(std::move(*conn));
         return out;
       }
-      auto body = resp.body();
-      while (!stop.stop_requested()) {
-        concurrency::streams::container_buffer<std::string> buf;
-        body.read_line(buf).get();
-        const std::string& line = buf.collection();
-        if (line.empty()) {
-          if (body.is_eof()) break;
-          continue;
+
+      bhttp::response_parser<bhttp::buffer_body> body(std::move(head));
+      body.body_limit(kNoBodyLimit);
+      std::string pending;  // bytes after the last newline
+      char chunk[kStreamChunk];
+      bool more = true;
+      while (more && !body.is_done()) {
+        body.get().body().data = chunk;
+        body.get().body().size = sizeof(chunk);
+        ec = read(body);
+        if (ec == bhttp::error::need_buffer) ec = {};  // chunk is full: hand it out
+        pending.append(chunk, sizeof(chunk) - body.get().body().size);
+        size_t start = 0;
+        for (size_t nl; more && (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
+          std::string_view line(pending.data() + start, nl - start);
+          if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+          if (!line.empty()) more = on_line(line);
         }
-        last_data = SteadyClock::now();
-        if (!on_line(line)) break;
+        pending.erase(0, start);
+        if (ec) {
+          if (stop.stop_requested()) return out;
+          if (ec == beast::error::timeout)
+            return ApiError::Transport(req.operation, "no data for " + Seconds(req.timeout));
+          return ApiError::Transport(req.operation, "stream broken by the server or network: " + Describe(ec, req.timeout));
+        }
       }
-    } catch (const pplx::task_canceled&) {
-      // stop requested
-    } catch (const std::exception& ex) {
-      if (!stop.stop_requested()) {
-        auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - last_data);
-        std::string cause = ex.what();
-        if (silent >= req.timeout)
-          cause = "no data for " + std::to_string(silent.count() / 1000) + "s: " + cause;
-        else if (out.status == 200)
-          cause = "stream broken by the server or network: " + cause;
-        cts.cancel();
-        return ApiError::Transport(req.operation, cause);
-      }
+      if (more && !pending.empty()) on_line(pending);  // a last line without its newline
+      // A connection whose response we stopped reading is closed, not kept.
+      if (body.is_done() && body.get().keep_alive() && !stop.stop_requested()) Release(std::move(*conn));
+      return out;
     }
-    // Close the connection if we stopped reading before the server ended it.
-    cts.cancel();
-    out.body.clear();
-    return out;
   });
 }
 

@@ -1,18 +1,21 @@
 // A tiny HTTP/1.1 server for unit tests of the HTTP transport: each
 // connection is handled by the test's handler on its own thread and closed
-// after the response, so tests can answer with anything (Status bodies,
-// Retry-After, chunked watch streams written one event at a time).
+// after the response, unless the handler answered with RespondKeepAlive; so
+// tests can answer with anything (Status bodies, Retry-After, chunked watch
+// streams written one event at a time, kept connections).
 // Header-only and used only by *_test.cc.
 #pragma once
 
 #include <sys/socket.h>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <boost/asio.hpp>
@@ -36,6 +39,17 @@ class TestConnection {
     Write("HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\nContent-Length: " +
           std::to_string(body.size()) + "\r\nConnection: close\r\n" + extra_headers + "\r\n" + body);
   }
+  // Answers and keeps the connection for the next request.
+  void RespondKeepAlive(int status, const std::string& body) {
+    Write("HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\nContent-Length: " +
+          std::to_string(body.size()) + "\r\n\r\n" + body);
+    keep_open_ = true;
+  }
+  // Closes the connection after the handler returns, even after
+  // RespondKeepAlive (a server dropping an idle connection).
+  void Close() { keep_open_ = false; }
+  // Whether the handler asked to keep the connection; resets the request.
+  bool TakeKeepOpen() { return std::exchange(keep_open_, false); }
   void StartChunked() {
     Write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
           "Connection: close\r\n\r\n");
@@ -50,6 +64,7 @@ class TestConnection {
 
  private:
   boost::asio::ip::tcp::socket sock_;
+  bool keep_open_ = false;
 };
 
 class TestHttpServer {
@@ -67,6 +82,8 @@ class TestHttpServer {
     for (auto& t : conn_threads_) t.join();
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // TCP connections accepted so far.
+  int connections() const { return connections_.load(); }
 
  private:
   void AcceptLoop() {
@@ -75,11 +92,16 @@ class TestHttpServer {
       boost::asio::ip::tcp::socket s(io_);
       acceptor_.accept(s, ec);
       if (ec) return;
+      connections_++;
       std::lock_guard<std::mutex> lock(mu_);
       conn_threads_.emplace_back([this, sock = std::make_shared<boost::asio::ip::tcp::socket>(std::move(s))]() mutable {
         TestConnection conn(std::move(*sock));
         TestRequest req;
-        if (ReadRequest(conn.socket(), &req)) handler_(req, conn);
+        while (ReadRequest(conn.socket(), &req)) {
+          handler_(req, conn);
+          if (!conn.TakeKeepOpen()) break;
+          req = TestRequest{};
+        }
         boost::system::error_code ignored;
         conn.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
       });
@@ -128,6 +150,7 @@ class TestHttpServer {
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   int port_ = 0;
+  std::atomic<int> connections_{0};
   std::thread accept_thread_;
   std::mutex mu_;  // guards conn_threads_
   std::vector<std::thread> conn_threads_;

@@ -8,7 +8,7 @@ cd "$scripts/.."
 
 packages=(
   build-essential cmake ninja-build pkg-config git python3 iproute2 kmod
-  libcpprest-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev libspdlog-dev
+  nlohmann-json3-dev libyaml-cpp-dev libssl-dev libspdlog-dev
   libboost-dev libboost-system-dev libboost-program-options-dev
   libibverbs-dev librdmacm-dev rdma-core
   libgtest-dev libgmock-dev

@@ -3,8 +3,6 @@
 // /healthz, /readyz and /metrics. See docs/agent.md.
 #include <spdlog/spdlog.h>
 
-#include <pplx/threadpool.h>
-
 #include <boost/program_options.hpp>
 #include <cstdlib>
 #include <iostream>
@@ -30,9 +28,6 @@ namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
   std::stop_token stop = kube::StopOnSignals();
-  // cpprestsdk starts 40 I/O threads by default; one API server connection
-  // at a time needs far fewer (each thread costs stack memory).
-  crossplat::threadpool::initialize_with_threads(4);
   const char* env_node = std::getenv("NODE_NAME");
   std::string kubeconfig, node_name = env_node ? env_node : "", host_root, sysfs_root, journal_dir, mstconfig,
                           reboot_command, log_level, health_address;

@@ -12,7 +12,6 @@
 #include <utility>
 
 #include <boost/program_options.hpp>
-#include <pplx/threadpool.h>
 #include <spdlog/spdlog.h>
 
 #include "kube/client.h"
@@ -45,9 +44,6 @@ int main(int argc, char** argv) {
   // HTTP client's and informers' threads that multiplies idle memory. Two
   // arenas keep RSS down at no measurable cost to the controllers.
   mallopt(M_ARENA_MAX, 2);
-  // cpprestsdk's I/O pool defaults to 40 threads; a handful serve the
-  // operator's few connections (watches block their own threads).
-  crossplat::threadpool::initialize_with_threads(8);
 
   std::string kubeconfig, lease_namespace, log_level, metrics_address, probe_address, identity, lease_name;
   bool leader_elect = false;

@@ -1,0 +1,16 @@
+// Standard base64 (RFC 4648, with padding), as kubeconfig's *-data fields
+// and HTTP basic authentication use it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kube {
+
+std::string EncodeBase64(std::string_view bytes);
+// nullopt unless text is whole base64 (padding included); whitespace and
+// line breaks are ignored, as in PEM-style wrapped data.
+std::optional<std::string> DecodeBase64(std::string_view text);
+
+}  // namespace kube
