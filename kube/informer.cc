@@ -1,5 +1,7 @@
 #include "kube/informer.h"
 
+#include <malloc.h>
+
 #include <unordered_set>
 
 namespace kube {
@@ -17,7 +19,7 @@ ReflectorOptions WithTransform(const InformerOptions& o) {
 }  // namespace
 
 Informer::Informer(std::shared_ptr<ListerWatcher> lw, InformerOptions options)
-    : options_(options), reflector_(std::move(lw), this, WithTransform(options)) {}
+    : options_(options), store_(options.packed_cache), reflector_(std::move(lw), this, WithTransform(options)) {}
 
 Informer::Informer(std::shared_ptr<Client> client, Resource r, std::string ns, std::string label_selector,
                    InformerOptions options)
@@ -83,6 +85,11 @@ void Informer::Replace(std::vector<json>&& items, const std::string&) {
     for (const auto& h : handlers_)
       if (h.on_delete) h.on_delete(*old);
   }
+  // A list's pages and parsed items are freed by now, but glibc keeps freed
+  // memory that lies between live blocks (cached objects allocated in the
+  // meantime) in the process: give the free pages back. For a packed cache
+  // of 1000 node states that is about 2 MB of RSS; it costs about a ms.
+  malloc_trim(0);
   {
     std::lock_guard<std::mutex> sl(sync_mu_);
     synced_ = true;

@@ -36,6 +36,9 @@ struct InformerOptions {
   // resourceVersion. Runs on the informer's thread, on each list item as
   // soon as its page is parsed.
   std::function<void(json& obj)> transform;
+  // Keep the cache packed (Store(true)): a fraction of the memory for many
+  // small objects, at the cost of parsing on every read (store.h).
+  bool packed_cache = false;
 };
 
 class Informer : private ReflectorSink {

@@ -246,8 +246,62 @@ TEST(InformerTest, TransformTrimsWhatIsCachedAndHandedToHandlers) {
   EXPECT_EQ(inf.store().Size(), 0u);
 }
 
-TEST(StoreTest, CustomIndexFollowsUpdatesAndRemovals) {
-  Store s;
+TEST(InformerTest, PackedCacheHoldsAndHandsOutTheSameObjects) {
+  Fixture f;
+  for (const char* n : {"a", "b", "c"}) ASSERT_TRUE(f.client->Create(resources::ConfigMaps(), f.Cm(n, "1")).ok());
+  auto o = f.Fast();
+  o.packed_cache = true;
+  Informer inf(f.client, resources::ConfigMaps(), "", "", o);
+  Recorder rec;
+  inf.AddEventHandler(rec.Handler());
+  inf.Start();
+  ASSERT_TRUE(inf.WaitForSync(10s));
+  auto b = f.client->Get(resources::ConfigMaps(), "ns", "b");
+  std::string old_rv = ResourceVersionOf(*b);
+  (*b)["data"]["v"] = "2";
+  auto updated = f.client->Update(resources::ConfigMaps(), *b);
+  ASSERT_TRUE(updated.ok());
+  ASSERT_TRUE(f.client->Delete(resources::ConfigMaps(), "ns", "c").ok());
+  ASSERT_TRUE(rec.WaitFor([&] { return rec.Count("delete ") == 1; }));
+  auto log = rec.Log();
+  EXPECT_NE(std::find(log.begin(), log.end(), "update ns/b " + old_rv + "->" + ResourceVersionOf(*updated)), log.end());
+  EXPECT_EQ(CacheState(inf.store()), f.ServerState());
+  EXPECT_EQ(*inf.store().Get("ns/b"), *updated);
+  EXPECT_EQ(inf.store().ByIndex(Store::kLabelIndex, "app=1").size(), 2u);
+}
+
+// Packed or not, a store answers the same; packed, each read is a copy that
+// outlives later writes.
+class StoreTest : public ::testing::TestWithParam<bool> {};
+INSTANTIATE_TEST_SUITE_P(TreesAndPacked, StoreTest, ::testing::Bool());
+
+TEST_P(StoreTest, ReadsBackExactlyWhatWasStored) {
+  Store s(GetParam());
+  const json obj = {{"metadata", {{"name", "a"}, {"namespace", "ns"}, {"labels", {{"app", "x"}}}}},
+                    {"spec", {{"n", 7}, {"neg", -3}, {"big", 18446744073709551615u}, {"f", 0.1}, {"on", true},
+                              {"none", nullptr}, {"list", {"é", json::object(), json::array()}}}}};
+  EXPECT_EQ(s.Upsert(std::make_shared<const json>(obj)), nullptr);
+  ObjectPtr got = s.Get("ns/a");
+  ASSERT_NE(got, nullptr);
+  EXPECT_EQ(*got, obj);
+  EXPECT_EQ(got->dump(), obj.dump());  // same types too, not just equal values
+  json changed = obj;
+  changed["spec"]["n"] = 8;
+  ObjectPtr old = s.Upsert(std::make_shared<const json>(changed));
+  ASSERT_NE(old, nullptr);
+  EXPECT_EQ(*old, obj);
+  EXPECT_EQ((*got)["spec"]["n"], 7);  // the earlier read keeps its snapshot
+  EXPECT_EQ((*s.Get("ns/a"))["spec"]["n"], 8);
+  auto sel = LabelSelector::Parse("app=x", nullptr);
+  ASSERT_EQ(s.List("ns", *sel).size(), 1u);
+  EXPECT_EQ(*s.List("ns", *sel)[0], changed);
+  EXPECT_EQ(*s.Remove("ns/a"), changed);
+  EXPECT_EQ(s.Get("ns/a"), nullptr);
+  EXPECT_EQ(s.Size(), 0u);
+}
+
+TEST_P(StoreTest, CustomIndexFollowsUpdatesAndRemovals) {
+  Store s(GetParam());
   s.AddIndex("node", [](const json& o) {
     return std::vector<std::string>{o.value("spec", json::object()).value("nodeName", "")};
   });

@@ -6,18 +6,11 @@ namespace rdma_operator {
 
 using json = nlohmann::json;
 
-void TrimManagedFields(json& obj) {
-  auto meta = obj.find("metadata");
-  if (meta != obj.end() && meta->is_object()) meta->erase("managedFields");
-}
-
-void TrimNode(json& node) {
-  TrimManagedFields(node);
-  if (auto meta = node.find("metadata"); meta != node.end() && meta->is_object()) meta->erase("annotations");
-  node.erase("status");
-}
-
 namespace {
+
+void DropAnnotations(json& obj) {
+  if (auto meta = obj.find("metadata"); meta != obj.end() && meta->is_object()) meta->erase("annotations");
+}
 
 // Keeps only `fields` of the object `obj` (no-op if it is not an object).
 void KeepOnly(json& obj, std::initializer_list<const char*> fields) {
@@ -29,6 +22,17 @@ void KeepOnly(json& obj, std::initializer_list<const char*> fields) {
 }
 
 }  // namespace
+
+void TrimManagedFields(json& obj) {
+  auto meta = obj.find("metadata");
+  if (meta != obj.end() && meta->is_object()) meta->erase("managedFields");
+}
+
+void TrimNode(json& node) {
+  TrimManagedFields(node);
+  DropAnnotations(node);
+  node.erase("status");
+}
 
 void TrimNodeState(json& state) {
   TrimManagedFields(state);
@@ -42,6 +46,7 @@ void TrimNodeState(json& state) {
 
 void TrimCrd(json& crd) {
   TrimManagedFields(crd);
+  DropAnnotations(crd);
   if (auto spec = crd.find("spec"); spec != crd.end()) KeepOnly(*spec, {"group", "names", "scope"});
   if (auto status = crd.find("status"); status != crd.end()) KeepOnly(*status, {"conditions"});
 }

@@ -26,8 +26,9 @@ void TrimNode(nlohmann::json& node);
 // report to users; the operator decides on none of them.
 void TrimNodeState(nlohmann::json& state);
 
-// CustomResourceDefinition: metadata (no managedFields), spec.group,
-// spec.names and status.conditions; no schemas.
+// CustomResourceDefinition: metadata (no managedFields, no annotations:
+// kubectl apply's last-applied-configuration repeats the whole schema),
+// spec.group, spec.names and status.conditions; no schemas.
 void TrimCrd(nlohmann::json& crd);
 
 // Any other kind: drops metadata.managedFields.

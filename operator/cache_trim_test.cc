@@ -82,13 +82,19 @@ TEST(CacheTrim, NodeKeepsNameUidAndLabelsButNotStatus) {
   EXPECT_FALSE(node.contains("status"));
 }
 
-TEST(CacheTrim, CrdKeepsNamesAndConditionsButNotSchemas) {
+TEST(CacheTrim, CrdKeepsNamesAndConditionsButNotSchemasOrAnnotations) {
   json crd = LoadOne("crds/third-party/k8s.cni.cncf.io_network-attachment-definitions.yaml");
   crd["status"] = {{"conditions", {{{"type", "Established"}, {"status", "True"}}}}, {"storedVersions", {"v1"}}};
+  crd["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"] = crd.dump();
+  crd["metadata"]["uid"] = "u-1";
+  crd["metadata"]["resourceVersion"] = "9";
   const json names = crd["spec"]["names"];
   ASSERT_TRUE(crd["spec"].contains("versions"));
   TrimCrd(crd);
   EXPECT_EQ(crd["metadata"]["name"], "network-attachment-definitions.k8s.cni.cncf.io");
+  EXPECT_EQ(crd["metadata"]["uid"], "u-1");
+  EXPECT_EQ(crd["metadata"]["resourceVersion"], "9");
+  EXPECT_FALSE(crd["metadata"].contains("annotations"));
   EXPECT_EQ(crd["spec"]["group"], "k8s.cni.cncf.io");
   EXPECT_EQ(crd["spec"]["names"], names);
   EXPECT_FALSE(crd["spec"].contains("versions"));

@@ -45,7 +45,10 @@ void OperatorContext::EnsureLedgerSeeded() {
         guid_pools.emplace(GuidPoolName(p.spec.guid->pool->start, p.spec.guid->pool->end), *pool);
     }
     size_t seeded = 0, refused = 0;
-    for (const auto& obj : node_states->store().List()) {
+    // State by state: the cache is packed and List() would parse all at once.
+    for (const std::string& key : node_states->store().Keys()) {
+      kube::ObjectPtr obj = node_states->store().Get(key);
+      if (!obj) continue;  // deleted since Keys()
       api::RdmaNodeState state;
       (void)api::FromJson(*obj, &state);
       const std::string& node = state.metadata.name;

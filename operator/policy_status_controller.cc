@@ -59,29 +59,26 @@ kube::Result<kube::ReconcileResult> PolicyStatusController::Reconcile(const std:
   std::vector<const api::RdmaNodePolicy*> valid_ptrs;
   for (const auto& p : valid) valid_ptrs.push_back(&p);
 
-  std::vector<api::RdmaNodeState> states;
-  std::vector<NodeView> nodes;
+  // One node at a time, so that only one Node and one node state are parsed
+  // at any moment (both caches are packed, operator.cc), not all of them.
+  PolicyRollupBuilder builder(policy, errors, valid_ptrs);
   if (errors.empty()) {
-    const auto node_objs = ctx_.nodes->store().List();
-    states.reserve(node_objs.size());
-    nodes.reserve(node_objs.size());
-    for (const auto& n : node_objs) {
+    for (const std::string& key : ctx_.nodes->store().Keys()) {
+      kube::ObjectPtr n = ctx_.nodes->store().Get(key);
+      if (!n) continue;  // deleted since Keys()
       NodeView v;
       v.name = kube::NameOf(*n);
       v.labels = kube::LabelsFromJson((*n)["metadata"].value("labels", nlohmann::json::object()));
       if (!SelectsNode(policy, v.labels)) continue;
+      api::RdmaNodeState state;
       if (kube::ObjectPtr s = ctx_.node_states->store().Get(v.name)) {
-        states.emplace_back();
-        (void)api::FromJson(*s, &states.back());
+        (void)api::FromJson(*s, &state);
+        v.state = &state;
       }
-      nodes.push_back(std::move(v));
+      builder.Add(v);
     }
-    // Pointers after the vector stopped growing.
-    size_t si = 0;
-    for (NodeView& v : nodes)
-      if (si < states.size() && states[si].metadata.name == v.name) v.state = &states[si++];
   }
-  PolicyRollup rollup = RollUpPolicy(policy, errors, valid_ptrs, nodes);
+  PolicyRollup rollup = builder.Finish();
   if (errors.empty()) AddGuidPoolExhaustion(policy, &rollup.conditions);
 
   api::RdmaNodePolicyStatus status = policy.status.value_or(api::RdmaNodePolicyStatus{});

@@ -60,55 +60,66 @@ bool SpecCarriesPolicy(const api::RdmaNodeStateSpec& written, const api::RdmaNod
 PolicyRollup RollUpPolicy(const api::RdmaNodePolicy& policy, const api::FieldErrors& errors,
                           const std::vector<const api::RdmaNodePolicy*>& valid_policies,
                           const std::vector<NodeView>& nodes) {
-  const int64_t gen = policy.metadata.generation.value_or(0);
+  PolicyRollupBuilder b(policy, errors, valid_policies);
+  for (const NodeView& node : nodes) b.Add(node);
+  return b.Finish();
+}
+
+PolicyRollupBuilder::PolicyRollupBuilder(const api::RdmaNodePolicy& policy, const api::FieldErrors& errors,
+                                         const std::vector<const api::RdmaNodePolicy*>& valid_policies)
+    : policy_(policy), errors_(errors), valid_policies_(valid_policies) {}
+
+void PolicyRollupBuilder::Add(const NodeView& node) {
+  if (!errors_.empty() || !SelectsNode(policy_, node.labels)) return;
+  const std::string& name = policy_.metadata.name;
+  static const std::vector<api::InterfaceStatus> kNone;
+  const auto& reported = node.state && node.state->status ? node.state->status->interfaces : kNone;
+  MergeResult m =
+      MergePolicies(node.name, node.labels, valid_policies_, reported, node.state ? &node.state->spec : nullptr);
+  for (const Conflict& c : m.conflicts)
+    if (std::count(c.policies.begin(), c.policies.end(), name)) {
+      if (conflicting_nodes_.insert(node.name).second && conflicts_.size() < 3) conflicts_.push_back(c.message);
+    }
+  for (const PolicyProblem& p : m.problems)
+    if (p.policy == name && problems_.size() < 3) problems_.push_back(p.message);
+  if (!m.applied_policies.count(name)) return;
+  ++matched_nodes_;
+  if (node.state && NodeApplied(*node.state) && SpecCarriesPolicy(node.state->spec, m.spec, name)) {
+    ++ready_nodes_;
+  } else if (node.state && node.state->status && node.state->status->sync_state == api::kSyncFailed) {
+    failed_.push_back(node.name);
+  } else {
+    waiting_.push_back(node.name);
+  }
+}
+
+PolicyRollup PolicyRollupBuilder::Finish() const {
+  const int64_t gen = policy_.metadata.generation.value_or(0);
   PolicyRollup r;
-  if (!errors.empty()) {
-    std::string msg = "invalid spec, nothing is applied: " + api::Summarize(errors);
+  if (!errors_.empty()) {
+    std::string msg = "invalid spec, nothing is applied: " + api::Summarize(errors_);
     r.conditions = {Cond(api::kConditionReady, false, api::kReasonInvalidSpec, msg, gen),
                     Cond(api::kConditionProgressing, false, api::kReasonInvalidSpec, "fix the spec", gen),
                     Cond(api::kConditionDegraded, true, api::kReasonInvalidSpec, msg, gen)};
     return r;
   }
-  const std::string& name = policy.metadata.name;
-  std::vector<std::string> conflicts, problems, failed, waiting;
-  std::set<std::string> conflicting_nodes;
-  for (const NodeView& node : nodes) {
-    if (!SelectsNode(policy, node.labels)) continue;
-    static const std::vector<api::InterfaceStatus> kNone;
-    const auto& reported = node.state && node.state->status ? node.state->status->interfaces : kNone;
-    MergeResult m =
-        MergePolicies(node.name, node.labels, valid_policies, reported, node.state ? &node.state->spec : nullptr);
-    for (const Conflict& c : m.conflicts)
-      if (std::count(c.policies.begin(), c.policies.end(), name)) {
-        if (conflicting_nodes.insert(node.name).second && conflicts.size() < 3) conflicts.push_back(c.message);
-      }
-    for (const PolicyProblem& p : m.problems)
-      if (p.policy == name && problems.size() < 3) problems.push_back(p.message);
-    if (!m.applied_policies.count(name)) continue;
-    ++r.matched_nodes;
-    if (node.state && NodeApplied(*node.state) && SpecCarriesPolicy(node.state->spec, m.spec, name)) {
-      ++r.ready_nodes;
-    } else if (node.state && node.state->status && node.state->status->sync_state == api::kSyncFailed) {
-      failed.push_back(node.name);
-    } else {
-      waiting.push_back(node.name);
-    }
-  }
+  r.matched_nodes = matched_nodes_;
+  r.ready_nodes = ready_nodes_;
 
   std::string degraded_reason, degraded_msg;
   auto add = [&](std::string_view reason, const std::string& msg) {
     if (degraded_reason.empty()) degraded_reason = std::string(reason);
     degraded_msg += (degraded_msg.empty() ? "" : "; ") + msg;
   };
-  if (!conflicts.empty()) {
-    std::string msg = conflicts.front();
-    if (conflicting_nodes.size() > 1) msg += " (conflicts on " + std::to_string(conflicting_nodes.size()) + " nodes)";
+  if (!conflicts_.empty()) {
+    std::string msg = conflicts_.front();
+    if (conflicting_nodes_.size() > 1) msg += " (conflicts on " + std::to_string(conflicting_nodes_.size()) + " nodes)";
     add(api::kReasonConflict, msg);
   }
-  for (const auto& p : problems) add(api::kReasonInvalidSpec, p);
-  if (!failed.empty())
-    add("ApplyFailed", std::to_string(failed.size()) + " node" + (failed.size() == 1 ? "" : "s") +
-                           " failed to apply it: " + Names(failed) + " (see their RdmaNodeState status.lastError)");
+  for (const auto& p : problems_) add(api::kReasonInvalidSpec, p);
+  if (!failed_.empty())
+    add("ApplyFailed", std::to_string(failed_.size()) + " node" + (failed_.size() == 1 ? "" : "s") +
+                           " failed to apply it: " + Names(failed_) + " (see their RdmaNodeState status.lastError)");
 
   const std::string counts =
       std::to_string(r.ready_nodes) + " of " + std::to_string(r.matched_nodes) + " matched nodes applied";
@@ -118,9 +129,9 @@ PolicyRollup RollUpPolicy(const api::RdmaNodePolicy& policy, const api::FieldErr
       Cond(api::kConditionReady, all_ready && !degraded,
            degraded ? std::string_view(degraded_reason) : (all_ready ? api::kReasonApplied : api::kReasonApplying),
            counts, gen));
-  r.conditions.push_back(Cond(api::kConditionProgressing, !waiting.empty(),
-                              waiting.empty() ? api::kReasonApplied : api::kReasonApplying,
-                              waiting.empty() ? counts : counts + "; waiting for " + Names(waiting), gen));
+  r.conditions.push_back(Cond(api::kConditionProgressing, !waiting_.empty(),
+                              waiting_.empty() ? api::kReasonApplied : api::kReasonApplying,
+                              waiting_.empty() ? counts : counts + "; waiting for " + Names(waiting_), gen));
   r.conditions.push_back(Cond(api::kConditionDegraded, degraded,
                               degraded ? std::string_view(degraded_reason) : api::kReasonApplied,
                               degraded ? degraded_msg : "", gen));

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,27 @@ struct PolicyRollup {
 PolicyRollup RollUpPolicy(const api::RdmaNodePolicy& policy, const api::FieldErrors& errors,
                           const std::vector<const api::RdmaNodePolicy*>& valid_policies,
                           const std::vector<NodeView>& nodes);
+
+// RollUpPolicy one node at a time, so that a caller never holds every
+// node's parsed RdmaNodeState at once (about 4 KB each: 4 MB at 1000
+// nodes). Keeps references to the constructor's arguments; a node's state
+// need only live during its Add().
+class PolicyRollupBuilder {
+ public:
+  PolicyRollupBuilder(const api::RdmaNodePolicy& policy, const api::FieldErrors& errors,
+                      const std::vector<const api::RdmaNodePolicy*>& valid_policies);
+  void Add(const NodeView& node);
+  // What RollUpPolicy returns for the nodes added so far.
+  PolicyRollup Finish() const;
+
+ private:
+  const api::RdmaNodePolicy& policy_;
+  const api::FieldErrors& errors_;
+  const std::vector<const api::RdmaNodePolicy*>& valid_policies_;
+  int32_t matched_nodes_ = 0, ready_nodes_ = 0;
+  std::vector<std::string> conflicts_, problems_, failed_, waiting_;
+  std::set<std::string> conflicting_nodes_;
+};
 
 // Whether a node's agent reports its current spec applied.
 bool NodeApplied(const api::RdmaNodeState& state);
