@@ -8,8 +8,13 @@ namespace {
 TEST(Base64Test, RoundTripsEveryLength) {
   // RFC 4648 section 10's test vectors.
   const std::pair<std::string, std::string> vectors[] = {
-      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
   };
   for (const auto& [plain, encoded] : vectors) {
     EXPECT_EQ(EncodeBase64(plain), encoded);
@@ -20,9 +25,7 @@ TEST(Base64Test, RoundTripsEveryLength) {
   EXPECT_EQ(DecodeBase64(EncodeBase64(all)), all);
 }
 
-TEST(Base64Test, IgnoresLineBreaksOfWrappedData) {
-  EXPECT_EQ(DecodeBase64("Zm9v\nYmFy\r\n"), "foobar");
-}
+TEST(Base64Test, IgnoresLineBreaksOfWrappedData) { EXPECT_EQ(DecodeBase64("Zm9v\nYmFy\r\n"), "foobar"); }
 
 TEST(Base64Test, RejectsWhatIsNotBase64) {
   for (const char* bad : {"Zm9", "Zm9v!", "Z=9v", "Zg=a", "Zg==Zg==", "=Zg=", "Zm9vY==="})

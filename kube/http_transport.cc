@@ -1,11 +1,9 @@
 #include "kube/http_transport.h"
 
-#include <poll.h>
-
-#include <limits>
-
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -14,7 +12,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <spdlog/spdlog.h>
+#include <limits>
 
 namespace kube {
 
@@ -36,6 +34,15 @@ constexpr uint32_t kHeaderLimit = 64 * 1024;
 constexpr uint64_t kNoBodyLimit = std::numeric_limits<uint64_t>::max();
 // Bytes handed to a watch's line splitter per read.
 constexpr size_t kStreamChunk = 16 * 1024;
+
+using Request = bhttp::request<bhttp::string_body>;
+
+// Lifts Beast's parser limits to what an API server's answers need.
+template <typename Body>
+void SetLimits(bhttp::response_parser<Body>& parser) {
+  parser.header_limit(kHeaderLimit);
+  parser.body_limit(kNoBodyLimit);
+}
 
 ApiError ConfigError(const std::string& msg) {
   ApiError e;
@@ -107,9 +114,7 @@ bool Replayable(const std::string& method) { return method == "GET" || method ==
 }  // namespace
 
 Result<ServerUrl> ParseServerUrl(const std::string& server) {
-  auto bad = [&](const std::string& why) {
-    return ConfigError("kube client: server \"" + server + "\" " + why);
-  };
+  auto bad = [&](const std::string& why) { return ConfigError("kube client: server \"" + server + "\" " + why); };
   if (server.empty()) return ConfigError("kube client: config has no server");
   ServerUrl u;
   std::string rest;
@@ -213,9 +218,35 @@ class HttpTransport::Connection {
     return result;
   }
 
-  error_code Handshake(std::stop_token stop) {
-    return Run([this](auto handler) { secure_->async_handshake(ssl::stream_base::client, std::move(handler)); },
+  // Sends the request; the deadline for it and for reading the whole answer
+  // with ReadAll is `timeout` from now.
+  error_code Write(const Request& m, std::chrono::milliseconds timeout, std::stop_token stop) {
+    tcp().expires_after(timeout);
+    return Run([&](auto handler) { WithStream([&](auto& s) { bhttp::async_write(s, m, std::move(handler)); }); }, stop);
+  }
+  template <typename Parser>
+  error_code ReadAll(Parser& parser, std::stop_token stop) {
+    return Run([&](auto h) { WithStream([&](auto& s) { bhttp::async_read(s, buffer_, parser, std::move(h)); }); },
                stop);
+  }
+  // Reads the answer's header, or what has arrived of its body; either
+  // within `timeout` from now (a stream's longest silence).
+  template <typename Parser>
+  error_code ReadHeader(Parser& parser, std::chrono::milliseconds timeout, std::stop_token stop) {
+    tcp().expires_after(timeout);
+    return Run(
+        [&](auto h) { WithStream([&](auto& s) { bhttp::async_read_header(s, buffer_, parser, std::move(h)); }); },
+        stop);
+  }
+  template <typename Parser>
+  error_code ReadSome(Parser& parser, std::chrono::milliseconds timeout, std::stop_token stop) {
+    tcp().expires_after(timeout);
+    return Run([&](auto h) { WithStream([&](auto& s) { bhttp::async_read_some(s, buffer_, parser, std::move(h)); }); },
+               stop);
+  }
+
+  error_code Handshake(std::stop_token stop) {
+    return Run([this](auto handler) { secure_->async_handshake(ssl::stream_base::client, std::move(handler)); }, stop);
   }
 
   // True when an idle connection has nothing to read: a server that closed
@@ -277,7 +308,8 @@ Result<std::unique_ptr<HttpTransport::Connection>> HttpTransport::Acquire(const 
   }
   auto fail = [&](const std::string& what, const error_code& ec) {
     std::string cause = what + " " + url_.host + ":" + url_.port + ": " + ec.message();
-    if (ec == beast::error::timeout) cause = what + " " + url_.host + ":" + url_.port + ": timed out after " + Seconds(req.timeout);
+    if (ec == beast::error::timeout)
+      cause = what + " " + url_.host + ":" + url_.port + ": timed out after " + Seconds(req.timeout);
     return ApiError::Transport(req.operation, cause);
   };
 
@@ -320,9 +352,9 @@ Result<std::unique_ptr<HttpTransport::Connection>> HttpTransport::Acquire(const 
     if (ec) {
       long verify = SSL_get_verify_result(s);
       if (verify != X509_V_OK)
-        return ApiError::Transport(req.operation, "TLS handshake with " + url_.host + ":" + url_.port +
-                                                      ": server certificate not trusted: " +
-                                                      X509_verify_cert_error_string(verify));
+        return ApiError::Transport(req.operation,
+                                   "TLS handshake with " + url_.host + ":" + url_.port +
+                                       ": server certificate not trusted: " + X509_verify_cert_error_string(verify));
       return fail("TLS handshake with", ec);
     }
   }
@@ -355,8 +387,8 @@ Result<HttpResponse> HttpTransport::WithAuthRetry(const HttpRequest& req, Fn&& f
 
 namespace {
 
-bhttp::request<bhttp::string_body> BuildRequest(const HttpRequest& req, const std::string& auth,
-                                                const ServerUrl& url, const Config& config) {
+bhttp::request<bhttp::string_body> BuildRequest(const HttpRequest& req, const std::string& auth, const ServerUrl& url,
+                                                const Config& config) {
   bhttp::request<bhttp::string_body> r;
   r.method_string(req.method);
   r.target(RequestTarget(url, req));
@@ -392,29 +424,18 @@ Result<HttpResponse> HttpTransport::Send(const HttpRequest& req, std::stop_token
       auto conn = Acquire(req, stop);
       if (!conn) return conn.error();
       Connection& c = **conn;
-      c.tcp().expires_after(req.timeout);
-      bool written = false;
-      error_code ec = c.Run(
-          [&](auto handler) { c.WithStream([&](auto& s) { bhttp::async_write(s, message, std::move(handler)); }); },
-          stop);
       bhttp::response_parser<bhttp::string_body> parser;
-      parser.header_limit(kHeaderLimit);
-      parser.body_limit(kNoBodyLimit);
-      if (!ec) {
-        written = true;
-        ec = c.Run(
-            [&](auto handler) {
-              c.WithStream([&](auto& s) { bhttp::async_read(s, c.buffer(), parser, std::move(handler)); });
-            },
-            stop);
-      }
+      SetLimits(parser);
+      error_code ec = c.Write(message, req.timeout, stop);
+      bool written = !ec;
+      if (written) ec = c.ReadAll(parser, stop);
       if (ec) {
         if (stop.stop_requested()) return ApiError::Transport(req.operation, "cancelled");
         // A kept connection the server closed meanwhile: once more on a new
         // one, if the request may be sent twice (Go's rule).
         if (attempt == 0 && c.reused && !parser.got_some() && (!written || Replayable(req.method))) continue;
-        return ApiError::Transport(req.operation, std::string(written ? "reading the response: " : "sending: ") +
-                                                      Describe(ec, req.timeout));
+        return ApiError::Transport(
+            req.operation, std::string(written ? "reading the response: " : "sending: ") + Describe(ec, req.timeout));
       }
       HttpResponse out;
       auto& res = parser.get();
@@ -427,8 +448,7 @@ Result<HttpResponse> HttpTransport::Send(const HttpRequest& req, std::stop_token
   });
 }
 
-Result<HttpResponse> HttpTransport::Stream(const HttpRequest& req,
-                                           const std::function<bool(std::string_view)>& on_line,
+Result<HttpResponse> HttpTransport::Stream(const HttpRequest& req, const std::function<bool(std::string_view)>& on_line,
                                            std::stop_token stop) {
   return WithAuthRetry(req, [&](const std::string& auth) -> Result<HttpResponse> {
     auto message = BuildRequest(req, auth, url_, config_);
@@ -436,31 +456,10 @@ Result<HttpResponse> HttpTransport::Stream(const HttpRequest& req,
       auto conn = Acquire(req, stop);
       if (!conn) return conn.error();
       Connection& c = **conn;
-      auto read = [&](auto& parser) {
-        // For a stream the timeout bounds each silence, not the whole.
-        c.tcp().expires_after(req.timeout);
-        return c.Run(
-            [&](auto handler) {
-              c.WithStream([&](auto& s) { bhttp::async_read_some(s, c.buffer(), parser, std::move(handler)); });
-            },
-            stop);
-      };
-
-      c.tcp().expires_after(req.timeout);
-      error_code ec = c.Run(
-          [&](auto handler) { c.WithStream([&](auto& s) { bhttp::async_write(s, message, std::move(handler)); }); },
-          stop);
       bhttp::response_parser<bhttp::empty_body> head;
-      head.header_limit(kHeaderLimit);
-      head.body_limit(kNoBodyLimit);
-      if (!ec) {
-        c.tcp().expires_after(req.timeout);
-        ec = c.Run(
-            [&](auto handler) {
-              c.WithStream([&](auto& s) { bhttp::async_read_header(s, c.buffer(), head, std::move(handler)); });
-            },
-            stop);
-      }
+      SetLimits(head);
+      error_code ec = c.Write(message, req.timeout, stop);
+      if (!ec) ec = c.ReadHeader(head, req.timeout, stop);
       if (ec) {
         if (stop.stop_requested()) return HttpResponse{200, "", std::nullopt};
         if (attempt == 0 && c.reused && !head.got_some()) continue;  // watches are GETs: replayable
@@ -473,23 +472,24 @@ Result<HttpResponse> HttpTransport::Stream(const HttpRequest& req,
         // An error answer (a Status object): read it whole.
         out.retry_after = ParseRetryAfter(head.get());
         bhttp::response_parser<bhttp::string_body> rest(std::move(head));
-        rest.body_limit(kNoBodyLimit);
-        while (!rest.is_done() && !ec) ec = read(rest);
-        if (ec && !stop.stop_requested()) return ApiError::Transport(req.operation, "reading the response: " + Describe(ec, req.timeout));
+        SetLimits(rest);
+        while (!rest.is_done() && !ec) ec = c.ReadSome(rest, req.timeout, stop);
+        if (ec && !stop.stop_requested())
+          return ApiError::Transport(req.operation, "reading the response: " + Describe(ec, req.timeout));
         out.body = std::move(rest.get().body());
         if (rest.is_done() && rest.get().keep_alive()) Release(std::move(*conn));
         return out;
       }
 
       bhttp::response_parser<bhttp::buffer_body> body(std::move(head));
-      body.body_limit(kNoBodyLimit);
+      SetLimits(body);
       std::string pending;  // bytes after the last newline
       char chunk[kStreamChunk];
       bool more = true;
       while (more && !body.is_done()) {
         body.get().body().data = chunk;
         body.get().body().size = sizeof(chunk);
-        ec = read(body);
+        ec = c.ReadSome(body, req.timeout, stop);
         if (ec == bhttp::error::need_buffer) ec = {};  // chunk is full: hand it out
         pending.append(chunk, sizeof(chunk) - body.get().body().size);
         size_t start = 0;
@@ -503,7 +503,8 @@ Result<HttpResponse> HttpTransport::Stream(const HttpRequest& req,
           if (stop.stop_requested()) return out;
           if (ec == beast::error::timeout)
             return ApiError::Transport(req.operation, "no data for " + Seconds(req.timeout));
-          return ApiError::Transport(req.operation, "stream broken by the server or network: " + Describe(ec, req.timeout));
+          return ApiError::Transport(req.operation,
+                                     "stream broken by the server or network: " + Describe(ec, req.timeout));
         }
       }
       if (more && !pending.empty()) on_line(pending);  // a last line without its newline

@@ -1,9 +1,9 @@
 #include "kube/http_transport.h"
 
+#include <gtest/gtest.h>
+
 #include <future>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "kube/test_http_server.h"
 
@@ -150,14 +150,16 @@ TEST(HttpTransportTest, StreamHandsOutWholeLinesWhateverTheChunking) {
     c.EndChunked();
   });
   std::vector<std::string> lines;
-  auto r = TransportFor(s)->Stream(Get("/watch"), [&](std::string_view l) {
-    lines.emplace_back(l);
-    return true;
-  }, {});
+  auto r = TransportFor(s)->Stream(Get("/watch"),
+                                   [&](std::string_view l) {
+                                     lines.emplace_back(l);
+                                     return true;
+                                   },
+                                   {});
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_EQ(r->status, 200);
-  EXPECT_EQ(lines, (std::vector<std::string>{R"({"type":"ADDED","n":1})", R"({"type":"MODIFIED"})",
-                                             R"({"type":"DELETED"})"}));
+  EXPECT_EQ(lines,
+            (std::vector<std::string>{R"({"type":"ADDED","n":1})", R"({"type":"MODIFIED"})", R"({"type":"DELETED"})"}));
 }
 
 TEST(HttpTransportTest, StreamErrorStatusComesBackWithItsBody) {

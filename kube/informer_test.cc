@@ -89,10 +89,16 @@ std::map<std::string, std::string> CacheState(const Store& s) {
   return m;
 }
 
-TEST(InformerTest, SyncsThenReportsAddUpdateDeleteWithOldAndNew) {
+// With the cache as JSON trees and packed (InformerOptions::packed_cache).
+class InformerCacheTest : public ::testing::TestWithParam<bool> {};
+INSTANTIATE_TEST_SUITE_P(TreesAndPacked, InformerCacheTest, ::testing::Bool());
+
+TEST_P(InformerCacheTest, SyncsThenReportsAddUpdateDeleteWithOldAndNew) {
   Fixture f;
   for (const char* n : {"a", "b", "c"}) ASSERT_TRUE(f.client->Create(resources::ConfigMaps(), f.Cm(n, "1")).ok());
-  Informer inf(f.client, resources::ConfigMaps(), "", "", f.Fast());
+  auto o = f.Fast();
+  o.packed_cache = GetParam();
+  Informer inf(f.client, resources::ConfigMaps(), "", "", o);
   Recorder rec;
   inf.AddEventHandler(rec.Handler());
   inf.Start();
@@ -111,6 +117,7 @@ TEST(InformerTest, SyncsThenReportsAddUpdateDeleteWithOldAndNew) {
   EXPECT_NE(std::find(log.begin(), log.end(), "update ns/b " + old_rv + "->" + ResourceVersionOf(*updated)), log.end());
   EXPECT_EQ(log.back(), "delete ns/c");
   EXPECT_EQ(CacheState(inf.store()), f.ServerState());
+  EXPECT_EQ(*inf.store().Get("ns/b"), *updated);
   EXPECT_EQ(inf.store().ByIndex(Store::kLabelIndex, "app=1").size(), 2u);
   EXPECT_EQ(inf.store().ByIndex(Store::kNamespaceIndex, "ns").size(), 2u);
 }
@@ -244,30 +251,6 @@ TEST(InformerTest, TransformTrimsWhatIsCachedAndHandedToHandlers) {
   for (const auto& x : seen) EXPECT_FALSE(x["data"].contains("blob")) << x.dump();
   EXPECT_EQ(seen[1]["data"]["v"], "2");
   EXPECT_EQ(inf.store().Size(), 0u);
-}
-
-TEST(InformerTest, PackedCacheHoldsAndHandsOutTheSameObjects) {
-  Fixture f;
-  for (const char* n : {"a", "b", "c"}) ASSERT_TRUE(f.client->Create(resources::ConfigMaps(), f.Cm(n, "1")).ok());
-  auto o = f.Fast();
-  o.packed_cache = true;
-  Informer inf(f.client, resources::ConfigMaps(), "", "", o);
-  Recorder rec;
-  inf.AddEventHandler(rec.Handler());
-  inf.Start();
-  ASSERT_TRUE(inf.WaitForSync(10s));
-  auto b = f.client->Get(resources::ConfigMaps(), "ns", "b");
-  std::string old_rv = ResourceVersionOf(*b);
-  (*b)["data"]["v"] = "2";
-  auto updated = f.client->Update(resources::ConfigMaps(), *b);
-  ASSERT_TRUE(updated.ok());
-  ASSERT_TRUE(f.client->Delete(resources::ConfigMaps(), "ns", "c").ok());
-  ASSERT_TRUE(rec.WaitFor([&] { return rec.Count("delete ") == 1; }));
-  auto log = rec.Log();
-  EXPECT_NE(std::find(log.begin(), log.end(), "update ns/b " + old_rv + "->" + ResourceVersionOf(*updated)), log.end());
-  EXPECT_EQ(CacheState(inf.store()), f.ServerState());
-  EXPECT_EQ(*inf.store().Get("ns/b"), *updated);
-  EXPECT_EQ(inf.store().ByIndex(Store::kLabelIndex, "app=1").size(), 2u);
 }
 
 // Packed or not, a store answers the same; packed, each read is a copy that
