@@ -208,6 +208,9 @@ class HttpTransport::Connection {
   // Starts an operation with `start(handler)` and runs until it completes,
   // stop is requested (error operation_aborted) or the stream's deadline
   // passes (error beast::error::timeout).
+  // A cancel posted just as the operation completed stays queued and would
+  // cancel this connection's next operation: after a stop request, callers
+  // close the connection instead of keeping it.
   template <typename Start>
   error_code Run(Start&& start, std::stop_token stop) {
     error_code result = net::error::would_block;
@@ -477,7 +480,7 @@ Result<HttpResponse> HttpTransport::Stream(const HttpRequest& req, const std::fu
         if (ec && !stop.stop_requested())
           return ApiError::Transport(req.operation, "reading the response: " + Describe(ec, req.timeout));
         out.body = std::move(rest.get().body());
-        if (rest.is_done() && rest.get().keep_alive()) Release(std::move(*conn));
+        if (rest.is_done() && rest.get().keep_alive() && !stop.stop_requested()) Release(std::move(*conn));
         return out;
       }
 
