@@ -620,6 +620,9 @@ TEST_F(Cluster, TlsServerNameSelectsTheCertificateNameChecked) {
   auto refused = get_ns(c);
   ASSERT_FALSE(refused.ok());
   EXPECT_TRUE(IsTransport(refused.error())) << refused.error().ToString();
+  // The error says why, in OpenSSL's words.
+  EXPECT_NE(refused.error().message.find("server certificate not trusted: hostname mismatch"), std::string::npos)
+      << refused.error().message;
 
   c.tls_server_name.clear();
   c.ca_pem.clear();  // no CA: the server's certificate cannot be verified
@@ -627,6 +630,41 @@ TEST_F(Cluster, TlsServerNameSelectsTheCertificateNameChecked) {
   c.insecure_skip_tls_verify = true;
   auto insecure = get_ns(c);
   EXPECT_TRUE(insecure.ok()) << insecure.error().ToString();
+}
+
+TEST_F(Cluster, ClientCertificateFromAnExecPluginAuthenticates) {
+  NeedTestApi();
+  // The plugin hands out the admin's certificate, as cloud credential
+  // plugins hand out short-lived ones; the TLS context is built from it.
+  json cred = {{"apiVersion", "client.authentication.k8s.io/v1"},
+               {"kind", "ExecCredential"},
+               {"status", {{"clientCertificateData", config_.client_cert_pem}, {"clientKeyData", config_.client_key_pem}}}};
+  std::ofstream(dir_ + "/cred.json") << cred.dump();
+  std::string plugin = dir_ + "/plugin.sh";
+  std::ofstream(plugin) << "#!/bin/sh\nexec cat '" << dir_ << "/cred.json'\n";
+  fs::permissions(plugin, fs::perms::owner_all);
+  Config c;
+  c.server = config_.server;
+  c.ca_pem = config_.ca_pem;
+  c.exec = ExecConfig{plugin, {}, {}, "client.authentication.k8s.io/v1"};
+  ClientOptions once;
+  once.max_retries = 0;
+  auto got = Client(MakeTransport(c), once).Get(resources::Namespaces(), "", ns_);
+  EXPECT_TRUE(got.ok()) << got.error().ToString();
+
+  Config anonymous = c;
+  anonymous.exec.reset();
+  auto denied = Client(MakeTransport(anonymous), once).Get(resources::Namespaces(), "", ns_);
+  ASSERT_FALSE(denied.ok());
+  EXPECT_TRUE(IsUnauthorized(denied.error())) << denied.error().ToString();
+
+  // A plugin whose certificate is not PEM: the request fails naming it.
+  cred["status"]["clientCertificateData"] = "not a certificate";
+  std::ofstream(dir_ + "/cred.json") << cred.dump();
+  auto broken = HttpTransport::Create(c);
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.error().message.find("client certificate is not valid PEM"), std::string::npos)
+      << broken.error().message;
 }
 
 class TokenCluster : public Cluster {
