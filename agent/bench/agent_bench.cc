@@ -51,6 +51,7 @@
 #include "e2e/sim/sim_node_process.h"
 #include "e2e/sim/sim_tree_sysfs.h"
 #include "e2e/sim/simulated_node.h"
+#include "kube/command_line.h"
 #include "kube/client.h"
 #include "kube/config.h"
 #include "kube/integration/testapi_process.h"
@@ -363,12 +364,7 @@ int main(int argc, char** argv) {
       "bin-dir", po::value(&bin)->default_value("build/bin"), "where rdma-agent, sysfs-sim, kube-testapi are")(
       "no-process", "only the in-process measurement (no root needed)");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, desc), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << desc;
-    return 0;
-  }
+  if (auto exit = kube::ParseCommandLine(argc, argv, desc, vm, "rdma-agent-bench")) return *exit;
   spdlog::set_level(spdlog::level::warn);
   // The process measurement runs in a network namespace of its own, entered
   // before any thread starts.

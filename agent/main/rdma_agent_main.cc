@@ -18,6 +18,7 @@
 #include "agent/journal.h"
 #include "agent/node_agent.h"
 #include "agent/reconciler.h"
+#include "kube/command_line.h"
 #include "kube/client.h"
 #include "kube/config.h"
 #include "kube/health_server.h"
@@ -47,17 +48,7 @@ int main(int argc, char** argv) {
       ("health-address", po::value(&health_address)->default_value("0.0.0.0:8081"),
        "host:port for /healthz, /readyz and /metrics (empty: off)");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::cerr << "rdma-agent: " << e.what() << "\n" << desc;
-    return 2;
-  }
-  if (vm.count("help")) {
-    std::cout << desc;
-    return 0;
-  }
+  if (auto exit = kube::ParseCommandLine(argc, argv, desc, vm, "rdma-agent")) return *exit;
   if (vf_timeout_seconds <= 0) {
     std::cerr << "rdma-agent: --vf-timeout-seconds must be a positive number of seconds\n" << desc;
     return 2;

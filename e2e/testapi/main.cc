@@ -17,6 +17,8 @@
 #include "e2e/testapi/kubeconfig.h"
 #include "e2e/testapi/store.h"
 
+#include "kube/command_line.h"
+
 namespace po = boost::program_options;
 namespace net = boost::asio;
 
@@ -45,17 +47,7 @@ int main(int argc, char** argv) {
       "fault-latency-ms", po::value(&latency)->default_value(0), "delay added to every API request")(
       "log-level", po::value(&log_level)->default_value("info"), "trace, debug (one line per request), info, warn, error");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::cerr << "kube-testapi: " << e.what() << "\n" << desc << "\n";
-    return 2;
-  }
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
+  if (auto exit = kube::ParseCommandLine(argc, argv, desc, vm, "kube-testapi")) return *exit;
   // Logs go to stderr; stdout carries only the URL, printed once serving.
   spdlog::set_default_logger(spdlog::stderr_color_mt("kube-testapi"));
   spdlog::set_level(spdlog::level::from_str(log_level));

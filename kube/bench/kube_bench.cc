@@ -20,6 +20,7 @@
 #include <boost/program_options.hpp>
 #include <spdlog/spdlog.h>
 
+#include "kube/command_line.h"
 #include "kube/client.h"
 #include "kube/config.h"
 #include "kube/informer.h"
@@ -65,17 +66,7 @@ int main(int argc, char** argv) {
       "idle-seconds", po::value(&idle_seconds)->default_value(60), "idle window to count requests over")(
       "writers", po::value(&writers)->default_value(8), "parallel creators when populating");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::cerr << "kube-bench: " << e.what() << "\n" << desc << "\n";
-    return 2;
-  }
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
+  if (auto exit = kube::ParseCommandLine(argc, argv, desc, vm, "kube-bench")) return *exit;
   spdlog::set_level(spdlog::level::warn);
 
   std::unique_ptr<kube::testing::TestApiProcess> server;

@@ -14,6 +14,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "kube/command_line.h"
 #include "kube/client.h"
 #include "kube/config.h"
 #include "kube/leader_election.h"
@@ -61,17 +62,7 @@ int main(int argc, char** argv) {
       "renew-deadline", po::value(&renew_deadline)->required(), "seconds the leader keeps trying to renew")(
       "retry-period", po::value(&retry_period)->required(), "seconds between attempts");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    if (vm.count("help")) {
-      std::cerr << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "kube-test-elector: " << e.what() << "\n" << desc << "\n";
-    return 2;
-  }
+  if (auto exit = kube::ParseCommandLine(argc, argv, desc, vm, "kube-test-elector")) return *exit;
   if (lease_duration <= 0 || renew_deadline <= 0 || retry_period <= 0 || renew_deadline >= lease_duration ||
       retry_period >= renew_deadline) {
     std::cerr << "kube-test-elector: need 0 < --retry-period < --renew-deadline < --lease-duration, got "

@@ -27,6 +27,7 @@
 #include <set>
 #include <thread>
 
+#include "kube/command_line.h"
 #include "kube/client.h"
 #include "kube/config.h"
 #include "kube/http_transport.h"
@@ -273,17 +274,7 @@ int main(int argc, char** argv) {
       "operator-flag", po::value<std::vector<std::string>>()->composing(),
       "extra rdma-operator flag, repeatable (e.g. --operator-flag=--kube-api-qps=500)");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "rdma-operator-bench: " << e.what() << "\n" << desc << "\n";
-    return 2;
-  }
+  if (auto exit = kube::ParseCommandLine(argc, argv, desc, vm, "rdma-operator-bench")) return *exit;
   if (nodes < 10 || runs < 1) {
     std::cerr << "rdma-operator-bench: need --nodes >= 10 and --runs >= 1\n";
     return 2;

@@ -14,6 +14,7 @@
 #include <boost/program_options.hpp>
 #include <spdlog/spdlog.h>
 
+#include "kube/command_line.h"
 #include "kube/client.h"
 #include "kube/config.h"
 #include "kube/signals.h"
@@ -71,23 +72,8 @@ int main(int argc, char** argv) {
       "client-side burst (a rollout to this many nodes is not throttled)")(
       "node-workers", po::value(&node_workers)->default_value(4), "parallel RdmaNodeState reconciles");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "rdma-operator: " << e.what() << "\n" << desc << "\n";
-    return 2;
-  }
-  auto level = spdlog::level::from_str(log_level);
-  if (level == spdlog::level::off && log_level != "off") {
-    std::cerr << "rdma-operator: unknown --log-level " << log_level << "\n";
-    return 2;
-  }
-  spdlog::set_level(level);
+  if (auto exit = kube::ParseCommandLine(argc, argv, desc, vm, "rdma-operator")) return *exit;
+  if (!kube::SetLogLevel(log_level, "rdma-operator")) return 2;
   if (!(retry_period > 0 && retry_period < renew_deadline && renew_deadline < lease_duration)) {
     std::cerr << "rdma-operator: need 0 < --retry-period < --renew-deadline < --lease-duration\n";
     return 2;
