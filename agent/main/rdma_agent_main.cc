@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
     std::cerr << "rdma-agent: --vf-timeout-seconds must be a positive number of seconds\n" << desc;
     return 2;
   }
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  if (!kube::SetLogLevel(log_level, "rdma-agent")) return 2;
   if (node_name.empty()) {
     std::cerr << "rdma-agent: --node-name or $NODE_NAME is required\n";
     return 2;

@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   if (auto exit = kube::ParseCommandLine(argc, argv, desc, vm, "kube-testapi")) return *exit;
   // Logs go to stderr; stdout carries only the URL, printed once serving.
   spdlog::set_default_logger(spdlog::stderr_color_mt("kube-testapi"));
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  if (!kube::SetLogLevel(log_level, "kube-testapi")) return 2;
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
 
   auto colon = listen.rfind(':');
