@@ -3,7 +3,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
-#include <spdlog/spdlog.h>
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -106,6 +105,13 @@ std::optional<std::chrono::seconds> ParseRetryAfter(const bhttp::fields& h) {
   } catch (...) {
     return std::nullopt;  // HTTP-date form: the caller's own backoff applies
   }
+}
+
+// What went wrong on a connection, in words.
+std::string Describe(const error_code& ec, std::chrono::milliseconds timeout) {
+  if (ec == beast::error::timeout) return "timed out after " + Seconds(timeout);
+  if (ec == bhttp::error::end_of_stream || ec == net::error::eof) return "the server closed the connection";
+  return ec.message();
 }
 
 // Go retries a request on a fresh connection only if it can be sent twice.
@@ -309,11 +315,9 @@ Result<std::unique_ptr<HttpTransport::Connection>> HttpTransport::Acquire(const 
       if (std::chrono::steady_clock::now() - conn->idle_since < kIdleLifetime && conn->LooksOpen()) return conn;
     }
   }
+  const std::string where = url_.host + ":" + url_.port;
   auto fail = [&](const std::string& what, const error_code& ec) {
-    std::string cause = what + " " + url_.host + ":" + url_.port + ": " + ec.message();
-    if (ec == beast::error::timeout)
-      cause = what + " " + url_.host + ":" + url_.port + ": timed out after " + Seconds(req.timeout);
-    return ApiError::Transport(req.operation, cause);
+    return ApiError::Transport(req.operation, what + " " + where + ": " + Describe(ec, req.timeout));
   };
 
   std::shared_ptr<ssl::context> tls;
@@ -338,12 +342,13 @@ Result<std::unique_ptr<HttpTransport::Connection>> HttpTransport::Acquire(const 
     // The name to check in the server's certificate: tls-server-name if
     // set, else the URL's host; SNI carries it unless it is an IP address.
     const std::string& name = config_.tls_server_name.empty() ? url_.host : config_.tls_server_name;
-    if (!IsIpAddress(name)) SSL_set_tlsext_host_name(s, name.c_str());
+    const bool ip = IsIpAddress(name);
+    if (!ip) SSL_set_tlsext_host_name(s, name.c_str());
     if (config_.insecure_skip_tls_verify) {
       SSL_set_verify(s, SSL_VERIFY_NONE, nullptr);
     } else {
       X509_VERIFY_PARAM* param = SSL_get0_param(s);
-      if (IsIpAddress(name)) {
+      if (ip) {
         X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
       } else {
         X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
@@ -356,8 +361,7 @@ Result<std::unique_ptr<HttpTransport::Connection>> HttpTransport::Acquire(const 
       long verify = SSL_get_verify_result(s);
       if (verify != X509_V_OK)
         return ApiError::Transport(req.operation,
-                                   "TLS handshake with " + url_.host + ":" + url_.port +
-                                       ": server certificate not trusted: " + X509_verify_cert_error_string(verify));
+                                   "TLS handshake with " + where + ": server certificate not trusted: " + X509_verify_cert_error_string(verify));
       return fail("TLS handshake with", ec);
     }
   }
@@ -411,12 +415,6 @@ bhttp::request<bhttp::string_body> BuildRequest(const HttpRequest& req, const st
   return r;
 }
 
-// What went wrong on an established connection, in words.
-std::string Describe(const error_code& ec, std::chrono::milliseconds timeout) {
-  if (ec == beast::error::timeout) return "timed out after " + Seconds(timeout);
-  if (ec == bhttp::error::end_of_stream || ec == net::error::eof) return "the server closed the connection";
-  return ec.message();
-}
 
 }  // namespace
 

@@ -88,8 +88,9 @@ void Informer::Replace(std::vector<json>&& items, const std::string&) {
   // A list's pages and parsed items are freed by now, but glibc keeps freed
   // memory that lies between live blocks (cached objects allocated in the
   // meantime) in the process: give the free pages back. For a packed cache
-  // of 1000 node states that is about 2 MB of RSS; it costs about a ms.
-  malloc_trim(0);
+  // of 1000 node states that is about 2 MB of RSS; it costs about a ms. A
+  // cache of trees keeps most of what the list allocated, so not there.
+  if (options_.packed_cache) malloc_trim(0);
   {
     std::lock_guard<std::mutex> sl(sync_mu_);
     synced_ = true;

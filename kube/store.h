@@ -66,7 +66,8 @@ class Store {
     std::shared_ptr<const std::vector<std::uint8_t>> cbor;
   };
   Entry Pack(ObjectPtr obj) const;
-  // The object of an entry; parses a packed one (call it outside mu_).
+  // The object of an entry; parses a packed one. Readers call it outside
+  // mu_; Upsert and Remove parse the one old object under it, to un-index it.
   static ObjectPtr Unpack(const Entry& e);
   static std::vector<ObjectPtr> Unpack(const std::vector<Entry>& entries);
   void IndexLocked(const std::string& key, const nlohmann::json& obj, bool add);
