@@ -101,10 +101,6 @@ std::optional<api::InterfaceStatus> Discovery::Pf(const std::string& pci, std::v
   return PfWith(pci, ReadLinks(warnings), warnings, with_vfs);
 }
 
-std::optional<api::VfStatus> Discovery::Vf(const std::string& pf_pci, int index, std::vector<std::string>* w) {
-  return VfWith(pf_pci, index, ReadLinks(w), w);
-}
-
 std::optional<api::InterfaceStatus> Discovery::PfWith(const std::string& pci, const Links& links,
                                                       std::vector<std::string>* w, bool with_vfs) {
   const std::string dir = kDevices + pci;

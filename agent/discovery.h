@@ -34,9 +34,6 @@ class Discovery {
   // the VF list stays empty (cheaper: apply needs only the PF's own facts).
   std::optional<api::InterfaceStatus> Pf(const std::string& pci, std::vector<std::string>* warnings,
                                          bool with_vfs = true);
-  // VF `index` of the PF; nullopt when there is no virtfn<index>.
-  std::optional<api::VfStatus> Vf(const std::string& pf_pci, int index, std::vector<std::string>* warnings);
-
  private:
   struct Links;
   std::optional<api::InterfaceStatus> PfWith(const std::string& pci, const Links& links, std::vector<std::string>* w,

@@ -9,7 +9,7 @@
 
 namespace agent {
 kube::Resource RdmaNodeStates() {
-  return kube::Resource{"rdma.dev", "v1alpha1", std::string(api::kRdmaNodeStateResource),
+  return kube::Resource{std::string(api::kGroup), std::string(api::kVersion), std::string(api::kRdmaNodeStateResource),
                         std::string(api::kRdmaNodeStateKind), false};
 }
 
@@ -61,8 +61,8 @@ void NodeAgent::PumpLinkEvents(std::stop_token stop) {
 kube::Result<kube::json> NodeAgent::EnsureObject() {
   auto got = client_->Get(RdmaNodeStates(), "", options_.node_name);
   if (got.ok() || !kube::IsNotFound(got.error())) return got;
-  kube::json obj = {{"apiVersion", "rdma.dev/v1alpha1"},
-                    {"kind", "RdmaNodeState"},
+  kube::json obj = {{"apiVersion", api::kApiVersion},
+                    {"kind", api::kRdmaNodeStateKind},
                     {"metadata", {{"name", options_.node_name}}},
                     {"spec", kube::json::object()}};
   auto created = client_->Create(RdmaNodeStates(), obj);

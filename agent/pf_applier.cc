@@ -10,6 +10,30 @@
 namespace agent {
 namespace {
 
+// A link-event subscription opened just before the first change whose
+// events a wait needs, so that a pass that changes nothing opens none.
+class LinkWatch {
+ public:
+  LinkWatch(host::Netlink& netlink, const std::string& pf_pci) : netlink_(netlink), pf_pci_(pf_pci) {}
+  // Subscribes (once). Without a subscription waits fall back to rechecking.
+  void Open() {
+    if (opened_) return;
+    opened_ = true;
+    auto watch = netlink_.WatchLinks();
+    if (watch.ok())
+      events_ = std::move(*watch);
+    else
+      spdlog::warn("pf={} op=watch-links error=\"{}\" fallback=recheck", pf_pci_, watch.error().message);
+  }
+  host::LinkEvents* events() const { return events_.get(); }
+
+ private:
+  host::Netlink& netlink_;
+  const std::string& pf_pci_;
+  bool opened_ = false;
+  std::unique_ptr<host::LinkEvents> events_;
+};
+
 const char kDevices[] = "bus/pci/devices/";
 
 std::string Join(const std::vector<int>& v) {
@@ -95,13 +119,11 @@ StepResult PfApplier::SetNumVfs(const std::string& pf_pci, int num_vfs) {
       return r;
     }
   }
-  // Subscribe before changing anything so no netdev event can be missed.
-  auto watch = netlink_.WatchLinks();
-  if (!watch.ok()) spdlog::warn("pf={} op=watch-links error=\"{}\" fallback=recheck", pf_pci, watch.error().message);
-  host::LinkEvents* events = watch.ok() ? watch->get() : nullptr;
-
+  // Subscribed before the first change so no netdev event can be missed.
+  LinkWatch watch(netlink_, pf_pci);
   std::vector<int> wait;
   if (*current != num_vfs) {
+    watch.Open();
     if (*current != 0) {
       host::Status st = sysfs_.Write(dir + "/sriov_numvfs", "0");
       if (!st.ok()) {
@@ -129,6 +151,7 @@ StepResult PfApplier::SetNumVfs(const std::string& pf_pci, int num_vfs) {
       if (!target.ok()) continue;
       std::string vf = host::PathBaseName(*target);
       if (sysfs_.Exists(kDevices + vf + "/driver") || pf_driver.empty()) continue;
+      watch.Open();
       host::Status st = binder_.Bind(vf, pf_driver);
       if (!st.ok() && st.sys_errno() != EBUSY) {
         r.status = Prefix("bind VF " + std::to_string(i) + " of " + pf_pci, st);
@@ -139,15 +162,14 @@ StepResult PfApplier::SetNumVfs(const std::string& pf_pci, int num_vfs) {
       wait.push_back(i);
     }
   }
-  r.status = WaitForVfs(pf_pci, wait, events);
+  r.status = WaitForVfs(pf_pci, wait, watch.events());
   return r;
 }
 
 StepResult PfApplier::SetGuids(const std::string& pf_pci, const std::string& pf_netdev, const std::string& pf_driver,
                                const std::vector<uint64_t>& guids) {
   StepResult r;
-  auto watch = netlink_.WatchLinks();
-  host::LinkEvents* events = watch.ok() ? watch->get() : nullptr;
+  LinkWatch watch(netlink_, pf_pci);  // opened before the first GUID write
   std::vector<int> rebound;
   // MLNX_OFED (and the simulator) take GUIDs through sriov/<i>/*; upstream
   // kernels through netlink. Decided once per PF.
@@ -190,6 +212,7 @@ StepResult PfApplier::SetGuids(const std::string& pf_pci, const std::string& pf_
 
     const std::string admin = sriov_dir + std::to_string(i);
     const std::string text = api::FormatGuid(want);
+    watch.Open();
     host::Status st;
     if (admin_files) {
       st = sysfs_.Write(admin + "/node", text);
@@ -222,7 +245,7 @@ StepResult PfApplier::SetGuids(const std::string& pf_pci, const std::string& pf_
     rebound.push_back(i);
   }
   if (!rebound.empty()) spdlog::info("pf={} op=set-guids vfs={}", pf_pci, rebound.size());
-  r.status = WaitForVfs(pf_pci, rebound, events);
+  r.status = WaitForVfs(pf_pci, rebound, watch.events());
   return r;
 }
 

@@ -332,7 +332,6 @@ ReconcileResult Reconciler::Reconcile(int64_t generation, const api::RdmaNodeSta
 
   ReconcileResult out;
   out.rebooted = p.rebooted;
-  out.changed_host = p.changed;
   api::RdmaNodeStateStatus& s = out.status;
   const std::string now = api::FormatTimestamp(host_.clock.WallNow());
 

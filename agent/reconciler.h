@@ -58,7 +58,6 @@ struct ReconcilerOptions {
 struct ReconcileResult {
   api::RdmaNodeStateStatus status;
   bool rebooted = false;  // a (simulated) reboot returned: run again at once
-  bool changed_host = false;
 };
 
 class Reconciler {
@@ -83,7 +82,6 @@ class Reconciler {
   void Firmware(Pass& p, const api::RdmaNodeStateSpec& spec);
   void ApplyPf(Pass& p, const api::InterfaceSpec& spec, bool drained);
   void Namespace(Pass& p, const api::RdmaNodeStateSpec& spec);
-  void Report(Pass& p, const api::RdmaNodeStateSpec& spec);
   const host::FirmwareConfig* QueryFirmware(const std::string& pci, std::string* error);
 
   HostAccess host_;
