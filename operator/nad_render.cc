@@ -19,7 +19,7 @@ nlohmann::json CniConfig(const api::RdmaNetwork& n) {
   nlohmann::json c = {{"cniVersion", kCniVersion},
                       {"name", n.metadata.name},
                       {"type", kCniType},
-                      {"resourceName", "rdma.dev/" + s.resource_name},
+                      {"resourceName", std::string(api::kResourcePrefix) + s.resource_name},
                       {"network", {{"namespace", n.metadata.namespace_}, {"name", n.metadata.name}}}};
   if (s.vlan) c["vlan"] = *s.vlan;
   if (s.vlan_qos) c["vlanQoS"] = *s.vlan_qos;
@@ -60,7 +60,7 @@ std::vector<api::NetworkAttachmentDefinition> RenderNads(const api::RdmaNetwork&
     nad.metadata.namespace_ = ns;
     nad.metadata.labels[kNetworkNamespaceLabel] = network.metadata.namespace_;
     nad.metadata.labels[kNetworkNameLabel] = network.metadata.name;
-    nad.metadata.annotations[kResourceNameAnnotation] = "rdma.dev/" + network.spec.resource_name;
+    nad.metadata.annotations[kResourceNameAnnotation] = std::string(api::kResourcePrefix) + network.spec.resource_name;
     if (ns == network.metadata.namespace_ && !network.metadata.uid.empty()) {
       api::OwnerReference owner;
       owner.api_version = network.api_version;

@@ -8,12 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "api/group_version.h"
 #include "api/network_attachment_definition.h"
 #include "api/rdma_network.h"
 
 namespace rdma_operator {
 
-inline constexpr char kResourceNameAnnotation[] = "k8s.v1.cni.cncf.io/resourceName";
+inline const std::string kResourceNameAnnotation{api::kNadResourceNameAnnotation};
 inline constexpr char kNetworkNamespaceLabel[] = "rdma.dev/network-namespace";
 inline constexpr char kNetworkNameLabel[] = "rdma.dev/network-name";
 inline constexpr char kCniType[] = "rdma-cni";

@@ -209,7 +209,6 @@ kube::Result<kube::ReconcileResult> NodeStateController::Reconcile(const std::st
       if (kube::IsAlreadyExists(created.error())) return kube::ReconcileResult::Done();
       return WithContext(created.error(), "create RdmaNodeState " + node_name);
     }
-    ++spec_writes_;
     if (writes_metric_) writes_metric_->Inc();
     spdlog::info("operator: created RdmaNodeState node={} interfaces={} ip_blocks={}", node_name,
                  desired.interfaces.size(), desired.ip_blocks.size());
@@ -225,12 +224,13 @@ kube::Result<kube::ReconcileResult> NodeStateController::Reconcile(const std::st
   const std::string old_conflicts = old_conflicts_it == annotations.end() ? "" : old_conflicts_it->second;
   // Compared as JSON: parsed objects carry unknown_fields as {} where fresh
   // ones have null, and the JSON is what the agent sees.
-  const bool spec_changed = SpecJson(desired) != SpecJson(state->spec);
+  const nlohmann::json desired_spec = SpecJson(desired);
+  const bool spec_changed = desired_spec != SpecJson(state->spec);
   const bool owner_missing = !HasOwner(*state_obj, kube::UidOf(*node));
   if (!spec_changed && conflicts == old_conflicts && !owner_missing) return kube::ReconcileResult::Done();
 
   nlohmann::json obj = *state_obj;
-  obj["spec"] = SpecJson(desired);
+  obj["spec"] = desired_spec;
   if (conflicts.empty()) {
     if (obj["metadata"].contains("annotations")) obj["metadata"]["annotations"].erase(kConflictsAnnotation);
   } else {
@@ -247,7 +247,6 @@ kube::Result<kube::ReconcileResult> NodeStateController::Reconcile(const std::st
     return WithContext(updated.error(), "update spec of RdmaNodeState " + node_name);
   }
   if (spec_changed) {
-    ++spec_writes_;
     if (writes_metric_) writes_metric_->Inc();
     spdlog::info("operator: updated RdmaNodeState spec node={} interfaces={} ip_blocks={} generation={}", node_name,
                  desired.interfaces.size(), desired.ip_blocks.size(), kube::GenerationOf(*updated));

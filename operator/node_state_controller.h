@@ -10,7 +10,6 @@
 // status belongs to the agent) and recorded as Warning events.
 #pragma once
 
-#include <atomic>
 #include <set>
 #include <stop_token>
 #include <string>
@@ -33,7 +32,6 @@ class NodeStateController {
   kube::Result<kube::ReconcileResult> Reconcile(const std::string& node, std::stop_token stop);
 
   // Spec writes (creates and updates) done so far, for the benchmark.
-  uint64_t spec_writes() const { return spec_writes_; }
 
  private:
   kube::Result<kube::ReconcileResult> NodeGone(const std::string& node);
@@ -42,7 +40,6 @@ class NodeStateController {
   void Released(const std::set<std::string>& pools);
 
   OperatorContext& ctx_;
-  std::atomic<uint64_t> spec_writes_{0};
   kube::Counter* writes_metric_ = nullptr;
 };
 

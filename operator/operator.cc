@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "kube/labels.h"
 #include "operator/cache_trim.h"
 #include "operator/nad_render.h"
@@ -106,20 +108,25 @@ void Operator::EnqueueAllNetworks() {
   for (const auto& k : ctx_.networks->store().Keys()) network_controller_loop_->queue().Add(k);
 }
 
-void Operator::EnqueueNodesSelectedBy(const nlohmann::json& obj) {
-  api::RdmaNodePolicy policy;
-  if (!api::FromJson(obj, &policy).empty() || !api::Validate(policy).empty()) {
-    // An invalid policy configures nothing: every node it may have
-    // configured before must be recomputed.
-    EnqueueAllNodes();
-    return;
+void Operator::EnqueueNodesSelectedBy(std::initializer_list<const nlohmann::json*> objs) {
+  std::vector<api::RdmaNodePolicy> policies;
+  for (const nlohmann::json* obj : objs) {
+    api::RdmaNodePolicy& policy = policies.emplace_back();
+    if (!api::FromJson(*obj, &policy).empty() || !api::Validate(policy).empty()) {
+      // An invalid policy configures nothing: every node it may have
+      // configured before must be recomputed.
+      EnqueueAllNodes();
+      return;
+    }
   }
-  // Node by node: the cache is packed and List() would parse all at once.
+  // Node by node, each parsed once: the cache is packed and List() would
+  // parse all at once.
   for (const std::string& key : ctx_.nodes->store().Keys()) {
     kube::ObjectPtr node = ctx_.nodes->store().Get(key);
     if (!node) continue;  // deleted since Keys()
     auto labels = kube::LabelsFromJson(Field(*node, "metadata", "labels"));
-    if (SelectsNode(policy, labels)) node_controller_->queue().Add(kube::NameOf(*node));
+    if (std::any_of(policies.begin(), policies.end(), [&](const auto& p) { return SelectsNode(p, labels); }))
+      node_controller_->queue().Add(kube::NameOf(*node));
   }
 }
 
@@ -163,7 +170,7 @@ void Operator::AddHandlers() {
   // policy's status (conflicts and overrides involve the others).
   kube::EventHandler policies;
   policies.on_add = [this](const nlohmann::json& p) {
-    EnqueueNodesSelectedBy(p);
+    EnqueueNodesSelectedBy({&p});
     policy_controller_->queue().Add(kube::NameOf(p));
     EnqueueAllPolicies();
   };
@@ -171,13 +178,12 @@ void Operator::AddHandlers() {
     if (kube::GenerationOf(old_obj) == kube::GenerationOf(new_obj) &&
         Field(old_obj, "metadata", "deletionTimestamp") == Field(new_obj, "metadata", "deletionTimestamp"))
       return;  // a status write (ours)
-    EnqueueNodesSelectedBy(old_obj);
-    EnqueueNodesSelectedBy(new_obj);
+    EnqueueNodesSelectedBy({&old_obj, &new_obj});  // what either selects
     policy_controller_->queue().Add(kube::NameOf(new_obj));
     EnqueueAllPolicies();
   };
   policies.on_delete = [this](const nlohmann::json& p) {
-    EnqueueNodesSelectedBy(p);
+    EnqueueNodesSelectedBy({&p});
     EnqueueAllPolicies();
   };
   ctx_.policies->AddEventHandler(policies);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -43,11 +44,11 @@ class Operator {
   int Run(std::stop_token stop);
 
   kube::Manager& manager() { return manager_; }
-  const NodeStateController& node_states() const { return node_state_controller_; }
 
  private:
   void AddHandlers();
-  void EnqueueNodesSelectedBy(const nlohmann::json& policy);
+  // Enqueues the nodes any of the policies selects (all, if one is invalid).
+  void EnqueueNodesSelectedBy(std::initializer_list<const nlohmann::json*> policies);
   void EnqueueAllNodes();
   void EnqueueAllPolicies();
   void EnqueueAllNetworks();

@@ -103,7 +103,6 @@ MergeResult MergePolicies(const std::string& node_name, const std::map<std::stri
       Conflict c;
       c.policies = names;
       c.pci_address = pf.pci_address;
-      c.pf_name = pf.name;
       c.message = "policies " + Join(names, " and ") + " (priority " + std::to_string(*lead.spec.priority) +
                   ") disagree on PF " + pf_text + " of node " + node_name + ": " + what +
                   "; give one a lower priority number or make them agree";
@@ -211,7 +210,7 @@ MergeResult MergePolicies(const std::string& node_name, const std::map<std::stri
     }
     if (names.size() > 1) {
       std::sort(names.begin(), names.end());
-      result.conflicts.push_back({names, "", "",
+      result.conflicts.push_back({names, "",
                                   "policies " + Join(names, " and ") + " (priority " +
                                       std::to_string(*lead.spec.priority) + ") disagree on rdmaNamespaceMode of node " +
                                       node_name + ": " + *lead.spec.rdma_namespace_mode + " vs " + other_mode +

@@ -2,7 +2,7 @@
 // its agent reported, the per-PF configuration the node should have (the
 // interfaces and rdmaNamespaceMode of RdmaNodeState.spec), which policies
 // apply, and the conflicts. Pure, no I/O; GUID and IP blocks are added later
-// by the allocators (see desired_node_state.h).
+// by the node-state controller from the block ledger (block_ledger.h).
 //
 // Rules (docs/api.md, "priority"):
 // - Per PF, the policies with the lowest priority number decide the PF-level
@@ -35,7 +35,6 @@ namespace rdma_operator {
 struct Conflict {
   std::vector<std::string> policies;  // sorted
   std::string pci_address;            // empty: node-wide setting
-  std::string pf_name;
   std::string message;  // names the policies, the node, the PF and the values
 
   bool operator==(const Conflict&) const = default;
