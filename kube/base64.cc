@@ -35,7 +35,7 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
   static constexpr auto kTable = DecodeTable();
   std::string clean;
   for (char c : text)
-    if (c != '\n' && c != '\r' && c != ' ' && c != '\t') clean += c;
+    if (c != '\n' && c != '\r') clean += c;
   if (clean.size() % 4 != 0) return std::nullopt;
   std::string out;
   out.reserve(clean.size() / 4 * 3);

@@ -9,8 +9,8 @@
 namespace kube {
 
 std::string EncodeBase64(std::string_view bytes);
-// nullopt unless text is whole base64 (padding included); whitespace and
-// line breaks are ignored, as in PEM-style wrapped data.
+// nullopt unless text is whole base64 (padding included). Line breaks are
+// ignored, as Go's decoder ignores them (wrapped data); nothing else is.
 std::optional<std::string> DecodeBase64(std::string_view text);
 
 }  // namespace kube

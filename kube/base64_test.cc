@@ -20,6 +20,7 @@ TEST(Base64Test, RoundTripsEveryLength) {
     EXPECT_EQ(EncodeBase64(plain), encoded);
     EXPECT_EQ(DecodeBase64(encoded), plain) << encoded;
   }
+  EXPECT_EQ(EncodeBase64(std::string("\xfb\xff", 2)), "+/8=");
   std::string all;
   for (int i = 0; i < 256; ++i) all += static_cast<char>(i);
   EXPECT_EQ(DecodeBase64(EncodeBase64(all)), all);
@@ -28,7 +29,8 @@ TEST(Base64Test, RoundTripsEveryLength) {
 TEST(Base64Test, IgnoresLineBreaksOfWrappedData) { EXPECT_EQ(DecodeBase64("Zm9v\nYmFy\r\n"), "foobar"); }
 
 TEST(Base64Test, RejectsWhatIsNotBase64) {
-  for (const char* bad : {"Zm9", "Zm9v!", "Z=9v", "Zg=a", "Zg==Zg==", "=Zg=", "Zm9vY==="})
+  for (const char* bad : {"Zm9", "Zm9v!", "Z=9v", "Zg=a", "Zg==Zg==", "=Zg=", "Zm9vY===", "Zg", "Zg=", "Z===", "Zm9*",
+                          "Zm=v", "%%%%", "Zm9v YmFy"})
     EXPECT_EQ(DecodeBase64(bad), std::nullopt) << bad;
 }
 

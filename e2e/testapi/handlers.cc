@@ -6,7 +6,7 @@
 #include <random>
 
 #include "e2e/testapi/api.h"
-#include "e2e/testapi/encoding.h"
+#include "kube/base64.h"
 #include "e2e/testapi/events.h"
 #include "e2e/testapi/field_error.h"
 #include "e2e/testapi/patch.h"
@@ -103,7 +103,7 @@ Outcome Api::List(const Request& r, const ResourceType& t, const std::string& ns
   std::string start_after;
   std::string cont = Query(r, "continue");
   if (!cont.empty()) {
-    auto raw = Base64Decode(cont);
+    auto raw = kube::DecodeBase64(cont);
     json tok = raw ? json::parse(*raw, nullptr, false) : json();
     if (!raw || tok.is_discarded() || !tok.is_object() || !tok.contains("rv") || !tok.contains("start") ||
         !tok["rv"].is_number_unsigned() || !tok["start"].is_string())
@@ -149,7 +149,7 @@ Outcome Api::List(const Request& r, const ResourceType& t, const std::string& ns
     remaining = selected.size() - limit;
     selected.resize(limit);
     json tok = {{"rv", list_rv}, {"start", KeyOf(*selected.back())}};
-    next = Base64Encode(tok.dump());
+    next = kube::EncodeBase64(tok.dump());
   }
 
   Outcome out;

@@ -2,7 +2,7 @@
 
 #include <fstream>
 
-#include "e2e/testapi/encoding.h"
+#include "kube/base64.h"
 
 namespace testapi {
 
@@ -10,11 +10,11 @@ std::optional<std::string> WriteKubeconfig(const std::filesystem::path& path, co
                                            const std::optional<std::string>& ca_pem, const KubeconfigUser& user) {
   std::string out = "apiVersion: v1\nkind: Config\nclusters:\n- name: kube-testapi\n  cluster:\n    server: " +
                     server_url + "\n";
-  if (ca_pem) out += "    certificate-authority-data: " + Base64Encode(*ca_pem) + "\n";
+  if (ca_pem) out += "    certificate-authority-data: " + kube::EncodeBase64(*ca_pem) + "\n";
   out += "users:\n- name: " + user.name + "\n  user:";
   if (user.client_cert) {
-    out += "\n    client-certificate-data: " + Base64Encode(user.client_cert->cert_pem) +
-           "\n    client-key-data: " + Base64Encode(user.client_cert->key_pem) + "\n";
+    out += "\n    client-certificate-data: " + kube::EncodeBase64(user.client_cert->cert_pem) +
+           "\n    client-key-data: " + kube::EncodeBase64(user.client_cert->key_pem) + "\n";
   } else if (user.token) {
     out += "\n    token: " + *user.token + "\n";
   } else {

@@ -5,7 +5,7 @@
 #include <ctime>
 #include <vector>
 
-#include "e2e/testapi/encoding.h"
+#include "kube/base64.h"
 
 namespace testapi {
 
@@ -399,7 +399,7 @@ class Decoder {
       if (f.number == 1) {
         if (!String(f.bytes, path + " key", &key)) return false;
       } else if (bytes_value) {
-        value = Base64Encode(f.bytes);
+        value = kube::EncodeBase64(f.bytes);
       } else if (!String(f.bytes, path + "[" + key + "]", &value)) {
         return false;
       }

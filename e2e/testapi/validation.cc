@@ -5,7 +5,7 @@
 #include <regex>
 
 #include "e2e/testapi/api.h"
-#include "e2e/testapi/encoding.h"
+#include "kube/base64.h"
 #include "e2e/testapi/object_meta.h"
 #include "e2e/testapi/status.h"
 
@@ -163,7 +163,7 @@ std::vector<FieldError> Api::ValidateBuiltin(const ResourceType& t, const json& 
   } else if (t.group.empty() && t.plural == "secrets") {
     if (obj.contains("data") && obj["data"].is_object())
       for (const auto& [k, v] : obj["data"].items())
-        if (!v.is_string() || !Base64Decode(v.get<std::string>()))
+        if (!v.is_string() || !kube::DecodeBase64(v.get<std::string>()))
           errs.push_back({"FieldValueInvalid", "data[" + k + "]", "Invalid value: must be base64-encoded bytes"});
   }
   return errs;
