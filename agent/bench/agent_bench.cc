@@ -42,6 +42,7 @@
 #include "agent/host/fake_netlink.h"
 #include "agent/host/mstconfig_tool.h"
 #include "agent/host/real_sysfs.h"
+#include "agent/host/subprocess_runner.h"
 #include "agent/host/rebooter.h"
 #include "agent/journal.h"
 #include "agent/reconciler.h"
@@ -192,21 +193,10 @@ long StatusKb(pid_t pid, const std::string& name) {
   return -1;
 }
 
+// Runs a command and waits; its exit code (or -1 if it could not start).
 int Run(const std::vector<std::string>& argv) {
-  std::vector<std::string> copy = argv;
-  std::vector<char*> av;
-  for (auto& a : copy) av.push_back(a.data());
-  av.push_back(nullptr);
-  pid_t pid;
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  int rc = posix_spawnp(&pid, av[0], &fa, nullptr, av.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return -1;
-  int st = 0;
-  waitpid(pid, &st, 0);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  auto done = host::SubprocessRunner().Run(argv, std::chrono::minutes(1));
+  return done.ok() ? done->exit_code : -1;
 }
 
 bool Ready(const nlohmann::json& o, int64_t gen) {

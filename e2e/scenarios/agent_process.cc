@@ -8,6 +8,8 @@
 
 #include <cstring>
 
+#include "agent/host/subprocess_runner.h"
+
 extern char** environ;
 
 namespace e2e {
@@ -19,7 +21,8 @@ std::string AgentProcess::Start() {
   for (char** e = environ; *e; ++e) {
     bool overridden = false;
     for (const auto& x : env_) {
-      if (std::strncmp(*e, x.c_str(), x.find('=') + 1) == 0) overridden = true;
+      const std::string name = x.substr(0, x.find('=')) + "=";  // "NAME=", also for a bare "NAME"
+      if (std::strncmp(*e, name.c_str(), name.size()) == 0) overridden = true;
     }
     if (!overridden) env.push_back(*e);
   }
@@ -60,20 +63,8 @@ int AgentProcess::Stop() {
 }
 
 int RunCommand(const std::vector<std::string>& argv) {
-  std::vector<std::string> copy = argv;
-  std::vector<char*> av;
-  for (auto& a : copy) av.push_back(a.data());
-  av.push_back(nullptr);
-  pid_t pid;
-  posix_spawn_file_actions_t fa;  // output goes nowhere: only the exit code matters
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  int rc = posix_spawnp(&pid, av[0], &fa, nullptr, av.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return -1;
-  int st = 0;
-  ::waitpid(pid, &st, 0);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  auto done = host::SubprocessRunner().Run(argv, std::chrono::minutes(1));
+  return done.ok() ? done->exit_code : -1;
 }
 
 }  // namespace e2e
