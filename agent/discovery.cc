@@ -10,7 +10,6 @@
 namespace agent {
 namespace {
 
-const char kDevices[] = "bus/pci/devices/";
 
 std::string StripHex(const std::string& s) { return s.rfind("0x", 0) == 0 ? s.substr(2) : s; }
 
@@ -48,8 +47,14 @@ host::Result<int> ReadInt(host::Sysfs& sysfs, const std::string& path) {
   return v;
 }
 
+host::Result<std::string> VfAddress(host::Sysfs& sysfs, const std::string& pf_pci, int index) {
+  auto target = sysfs.ReadLink(kPciDevices + pf_pci + "/virtfn" + std::to_string(index));
+  if (!target.ok()) return target.error();
+  return host::PathBaseName(*target);
+}
+
 std::string FirstEntry(host::Sysfs& sysfs, const std::string& pci, const std::string& dir) {
-  auto names = sysfs.List(kDevices + pci + "/" + dir);
+  auto names = sysfs.List(kPciDevices + pci + "/" + dir);
   if (!names.ok() || names->empty()) return "";
   return names->front();
 }
@@ -103,7 +108,7 @@ std::optional<api::InterfaceStatus> Discovery::Pf(const std::string& pci, std::v
 
 std::optional<api::InterfaceStatus> Discovery::PfWith(const std::string& pci, const Links& links,
                                                       std::vector<std::string>* w, bool with_vfs) {
-  const std::string dir = kDevices + pci;
+  const std::string dir = kPciDevices + pci;
   auto vendor = sysfs_.Read(dir + "/vendor");
   if (!vendor.ok() || *vendor != "0x15b3") return std::nullopt;
   if (sysfs_.Exists(dir + "/physfn")) return std::nullopt;  // a VF, reported under its PF
@@ -164,12 +169,12 @@ std::optional<api::InterfaceStatus> Discovery::PfWith(const std::string& pci, co
 
 std::optional<api::VfStatus> Discovery::VfWith(const std::string& pf_pci, int index, const Links& links,
                                                std::vector<std::string>* w) {
-  auto target = sysfs_.ReadLink(kDevices + pf_pci + "/virtfn" + std::to_string(index));
-  if (!target.ok()) return std::nullopt;
+  auto address = VfAddress(sysfs_, pf_pci, index);
+  if (!address.ok()) return std::nullopt;
   api::VfStatus vf;
   vf.index = index;
-  vf.pci_address = host::PathBaseName(*target);
-  const std::string dir = kDevices + vf.pci_address;
+  vf.pci_address = *address;
+  const std::string dir = kPciDevices + vf.pci_address;
   if (auto drv = sysfs_.ReadLink(dir + "/driver"); drv.ok()) vf.driver = host::PathBaseName(*drv);
   vf.name = FirstEntry(sysfs_, vf.pci_address, "net");
   if (const host::Link* l = vf.name.empty() ? nullptr : links.Find(vf.name)) vf.mac = l->mac;

@@ -46,7 +46,13 @@ class Discovery {
   host::Netlink* netlink_;
 };
 
-// Helpers shared with apply: a PCI function's first entry under <dir>, e.g.
+// Where PCI functions are, under the sysfs root.
+inline constexpr char kPciDevices[] = "bus/pci/devices/";
+
+// Helpers shared with apply: the PCI address of VF `index` of a PF (its
+// virtfn<index> link); an error when the PF has no such VF.
+host::Result<std::string> VfAddress(host::Sysfs& sysfs, const std::string& pf_pci, int index);
+// A PCI function's first entry under <dir>, e.g.
 // its netdev ("net"), RDMA device ("infiniband") or uverbs ("infiniband_verbs");
 // "" when there is none.
 std::string FirstEntry(host::Sysfs& sysfs, const std::string& pci, const std::string& dir);

@@ -34,7 +34,6 @@ class LinkWatch {
   std::unique_ptr<host::LinkEvents> events_;
 };
 
-const char kDevices[] = "bus/pci/devices/";
 
 std::string Join(const std::vector<int>& v) {
   std::string s;
@@ -54,11 +53,11 @@ bool PfApplier::VfReady(const std::string& pf_pci, int index) {
   if (auto it = ready_.find(index); it != ready_.end()) {
     vf = it->second.pci;  // waiting again after a rebind
   } else {
-    auto target = sysfs_.ReadLink(kDevices + pf_pci + "/virtfn" + std::to_string(index));
-    if (!target.ok()) return false;
-    vf = host::PathBaseName(*target);
+    auto address = VfAddress(sysfs_, pf_pci, index);
+    if (!address.ok()) return false;
+    vf = *address;
   }
-  auto driver = sysfs_.ReadLink(kDevices + vf + "/driver");
+  auto driver = sysfs_.ReadLink(kPciDevices + vf + "/driver");
   if (!driver.ok() || FirstEntry(sysfs_, vf, "net").empty()) return false;
   ready_[index] = ReadyVf{vf, host::PathBaseName(*driver)};
   return true;
@@ -95,7 +94,7 @@ host::Status PfApplier::WaitForVfs(const std::string& pf_pci, std::vector<int> p
 
 StepResult PfApplier::SetNumVfs(const std::string& pf_pci, int num_vfs) {
   StepResult r;
-  const std::string dir = kDevices + pf_pci;
+  const std::string dir = kPciDevices + pf_pci;
   if (!sysfs_.Exists(dir + "/sriov_numvfs")) {
     if (num_vfs == 0) return r;
     r.status = host::Error{"set sriov_numvfs=" + std::to_string(num_vfs) + " on " + pf_pci +
@@ -147,10 +146,10 @@ StepResult PfApplier::SetNumVfs(const std::string& pf_pci, int num_vfs) {
     std::string pf_driver;
     if (auto d = sysfs_.ReadLink(dir + "/driver"); d.ok()) pf_driver = host::PathBaseName(*d);
     for (int i = 0; i < num_vfs; ++i) {
-      auto target = sysfs_.ReadLink(dir + "/virtfn" + std::to_string(i));
-      if (!target.ok()) continue;
-      std::string vf = host::PathBaseName(*target);
-      if (sysfs_.Exists(kDevices + vf + "/driver") || pf_driver.empty()) continue;
+      auto address = VfAddress(sysfs_, pf_pci, i);
+      if (!address.ok()) continue;
+      const std::string& vf = *address;
+      if (sysfs_.Exists(kPciDevices + vf + "/driver") || pf_driver.empty()) continue;
       watch.Open();
       host::Status st = binder_.Bind(vf, pf_driver);
       if (!st.ok() && st.sys_errno() != EBUSY) {
@@ -173,7 +172,7 @@ StepResult PfApplier::SetGuids(const std::string& pf_pci, const std::string& pf_
   std::vector<int> rebound;
   // MLNX_OFED (and the simulator) take GUIDs through sriov/<i>/*; upstream
   // kernels through netlink. Decided once per PF.
-  const std::string sriov_dir = kDevices + pf_pci + "/sriov/";
+  const std::string sriov_dir = kPciDevices + pf_pci + "/sriov/";
   const bool admin_files = !guids.empty() && sysfs_.Exists(sriov_dir + "0/node");
   const bool admin_mac = admin_files && sysfs_.Exists(sriov_dir + "0/mac");
   for (size_t n = 0; n < guids.size(); ++n) {
@@ -189,12 +188,12 @@ StepResult PfApplier::SetGuids(const std::string& pf_pci, const std::string& pf_
       vf = seen->pci;
       driver = seen->driver;
     } else {
-      auto target = sysfs_.ReadLink(kDevices + pf_pci + "/virtfn" + std::to_string(i));
-      if (!target.ok()) {
-        r.status = host::Error{"set GUID of " + vf_name + ": VF not found (" + target.error().message + ")", ENODEV};
+      auto address = VfAddress(sysfs_, pf_pci, i);
+      if (!address.ok()) {
+        r.status = host::Error{"set GUID of " + vf_name + ": VF not found (" + address.error().message + ")", ENODEV};
         return r;
       }
-      vf = host::PathBaseName(*target);
+      vf = *address;
       driver = binder_.CurrentDriver(vf);
     }
     if (!driver.ok()) {
@@ -257,11 +256,11 @@ StepResult PfApplier::SetMtu(const std::string& pf_pci, uint32_t mtu) {
     r.status = host::Error{"set MTU " + std::to_string(mtu) + " on " + pf_pci + ": PF has no netdev", ENODEV};
     return r;
   }
-  auto entries = sysfs_.List(kDevices + pf_pci);
+  auto entries = sysfs_.List(kPciDevices + pf_pci);
   if (entries.ok()) {
     for (const auto& e : *entries) {
       if (e.rfind("virtfn", 0) != 0) continue;
-      auto target = sysfs_.ReadLink(kDevices + pf_pci + "/" + e);
+      auto target = sysfs_.ReadLink(kPciDevices + pf_pci + "/" + e);
       if (!target.ok()) continue;
       std::string n = FirstEntry(sysfs_, host::PathBaseName(*target), "net");
       if (!n.empty()) names.push_back(n);  // VFs in pods have no netdev here
