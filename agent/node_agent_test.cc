@@ -47,6 +47,15 @@ class NodeAgentTest : public ::testing::Test {
     runner_ = {};
     std::filesystem::remove_all(dir_);
   }
+  // The operator's side: node-a's RdmaNodeState with this spec.
+  void CreateNodeState(const json& spec) {
+    ASSERT_TRUE(client_
+                    ->Create(RdmaNodeStates(), {{"apiVersion", "rdma.dev/v1alpha1"},
+                                                {"kind", "RdmaNodeState"},
+                                                {"metadata", {{"name", "node-a"}}},
+                                                {"spec", spec}})
+                    .ok());
+  }
   void Start() {
     NodeAgentOptions ao;
     ao.node_name = "node-a";
@@ -112,12 +121,7 @@ TEST_F(NodeAgentTest, CreatesItsNodeStateWhenMissing) {
 
 TEST_F(NodeAgentTest, KeepsTheOperatorsSpecAndReportsAgainstIt) {
   json spec = {{"interfaces", {{{"pciAddress", "0000:41:00.0"}, {"numVfs", 2}}}}};
-  ASSERT_TRUE(client_
-                  ->Create(RdmaNodeStates(), {{"apiVersion", "rdma.dev/v1alpha1"},
-                                              {"kind", "RdmaNodeState"},
-                                              {"metadata", {{"name", "node-a"}}},
-                                              {"spec", spec}})
-                  .ok());
+  CreateNodeState(spec);
   Start();
   json o = WaitFor([](const json& o) { return o.contains("status") && o["status"].contains("lastError"); });
   EXPECT_EQ(o["spec"], spec);
@@ -128,12 +132,7 @@ TEST_F(NodeAgentTest, KeepsTheOperatorsSpecAndReportsAgainstIt) {
 
 TEST_F(NodeAgentTest, SpecWithWrongTypesIsInvalidNotGuessed) {
   json spec = {{"interfaces", {{{"pciAddress", "0000:41:00.0"}, {"numVfs", "eight"}}}}};
-  ASSERT_TRUE(client_
-                  ->Create(RdmaNodeStates(), {{"apiVersion", "rdma.dev/v1alpha1"},
-                                              {"kind", "RdmaNodeState"},
-                                              {"metadata", {{"name", "node-a"}}},
-                                              {"spec", spec}})
-                  .ok());
+  CreateNodeState(spec);
   Start();
   json o = WaitFor([](const json& o) { return o.contains("status") && o["status"].contains("conditions"); });
   json degraded;

@@ -35,14 +35,13 @@ class TestConnection {
     boost::asio::write(sock_, boost::asio::buffer(data), ec);
     return !ec;
   }
+  // Answers and closes the connection after the handler returns.
   void Respond(int status, const std::string& body, const std::string& extra_headers = "") {
-    Write("HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\nContent-Length: " +
-          std::to_string(body.size()) + "\r\nConnection: close\r\n" + extra_headers + "\r\n" + body);
+    Write(Head(status, body, extra_headers) + "Connection: close\r\n\r\n" + body);
   }
   // Answers and keeps the connection for the next request.
   void RespondKeepAlive(int status, const std::string& body) {
-    Write("HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\nContent-Length: " +
-          std::to_string(body.size()) + "\r\n\r\n" + body);
+    Write(Head(status, body, "") + "\r\n" + body);
     keep_open_ = true;
   }
   // Closes the connection after the handler returns, even after
@@ -63,6 +62,11 @@ class TestConnection {
   boost::asio::ip::tcp::socket& socket() { return sock_; }
 
  private:
+  static std::string Head(int status, const std::string& body, const std::string& extra_headers) {
+    return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n" + extra_headers;
+  }
+
   boost::asio::ip::tcp::socket sock_;
   bool keep_open_ = false;
 };
