@@ -51,8 +51,8 @@ host::Result<FirmwarePlan> PlanFirmware(const std::string& pci, const host::Firm
 // "NUM_OF_VFS wanted 16, Current 8; SRIOV_EN wanted 1, Current False(0)".
 std::string DescribeMismatches(const std::vector<FirmwareMismatch>& m);
 
-// The link type names of the API and of mstconfig: "Ethernet" <-> "ETH",
-// "InfiniBand" <-> "IB"; "" for anything else.
+// mstconfig's name for an API link type: "Ethernet" -> "ETH",
+// "InfiniBand" -> "IB"; "" for anything else.
 std::string FirmwareLinkType(const std::string& api_link_type);
 
 }  // namespace agent

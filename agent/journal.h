@@ -4,9 +4,9 @@
 //   - the spec generation applied last;
 //   - per PF it has touched: the VF count and GUIDs it configured (a PF that
 //     is in the journal but no longer in the spec is undone: VFs back to 0);
-//   - the reboot it asked for: for which generation, from which boot, and
-//     which firmware values it wanted, so that after the reboot the values
-//     are verified and there is never a second reboot for one generation.
+//   - the reboot it asked for: for which generation and from which boot, so
+//     that after the reboot the firmware values the spec asks for are
+//     verified and there is never a second reboot for one generation.
 // Saved atomically: write a temporary file, fsync, rename over the old one,
 // fsync the directory. A torn or unreadable journal is an error, never a
 // crash; the caller reports it and starts from an empty journal.
