@@ -501,6 +501,36 @@ TEST_F(ApiTest, WrongJsonTypesAreClientErrorsNot500) {
   EXPECT_EQ(Call("GET", std::string(kCm) + "?resourceVersion=-1").code, 400);
 }
 
+// Quantities as a client reads them back, and what the decoder refuses.
+TEST_F(ApiTest, PodAndNodeQuantitiesAreCanonicalAndBadOnesAreBadRequests) {
+  json pod = Pod("res");
+  pod["spec"]["containers"][0]["resources"] = {{"limits", {{"cpu", "0.5"}, {"rdma.dev/roce", 1}}}};
+  json created = Expect(201, Call("POST", "/api/v1/namespaces/default/pods", pod));
+  EXPECT_EQ(created["spec"]["containers"][0]["resources"],
+            json({{"limits", {{"cpu", "500m"}, {"rdma.dev/roce", "1"}}},
+                  {"requests", {{"cpu", "500m"}, {"rdma.dev/roce", "1"}}}}));
+
+  pod = Pod("bad-quantity");
+  pod["spec"]["containers"][1]["resources"] = {{"limits", {{"memory", "lots"}}}};
+  json bad = Expect(400, Call("POST", "/api/v1/namespaces/default/pods", pod));
+  EXPECT_EQ(bad["reason"], "BadRequest");
+  EXPECT_NE(bad["message"].get<std::string>().find("Pod in version \"v1\" cannot be handled as a Pod: quantities "
+                                                   "must match the regular expression"),
+            std::string::npos)
+      << bad;
+
+  Expect(201, Call("POST", "/api/v1/nodes", json{{"apiVersion", "v1"}, {"kind", "Node"},
+                                                 {"metadata", {{"name", "n1"}}}}));
+  json node = Expect(200, Call("PATCH", "/api/v1/nodes/n1/status",
+                               json{{"status", {{"capacity", {{"rdma.dev/roce", "8"}, {"memory", "4096Mi"}}}}}},
+                               "application/merge-patch+json"));
+  EXPECT_EQ(node["status"]["capacity"], json({{"memory", "4Gi"}, {"rdma.dev/roce", "8"}}));
+  json invalid = Expect(422, Call("PATCH", "/api/v1/nodes/n1/status",
+                                  json{{"status", {{"allocatable", {{"rdma.dev/roce", "-2"}}}}}},
+                                  "application/merge-patch+json"));
+  EXPECT_EQ(invalid["details"]["causes"][0]["field"], "status.allocatable.rdma.dev/roce") << invalid;
+}
+
 // BUG (kube-testapi): a pod whose status.conditions is not a list (accepted
 // by PATCH .../status) makes the PodDisruptionBudget status update throw out
 // of RunUpkeep; in the server that exception escapes the event loop and the

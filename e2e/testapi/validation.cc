@@ -7,6 +7,7 @@
 #include "e2e/testapi/api.h"
 #include "kube/base64.h"
 #include "e2e/testapi/object_meta.h"
+#include "e2e/testapi/resource_requirements.h"
 #include "e2e/testapi/status.h"
 
 namespace testapi {
@@ -47,6 +48,16 @@ void Api::AdmitObject(const Request& r, const ResourceType& t, json& obj, const 
       ThrowBadRequest(t.kind + " in version \"" + t.version + "\" cannot be handled as a " + t.kind +
                       ": json: cannot unmarshal " + obj[part].type_name() + " into Go struct field " + t.kind + "." +
                       part);
+  // Decoding also defaults built-in kinds and rewrites their quantities in
+  // canonical form; a quantity that does not parse fails the decode.
+  if (!t.custom && t.group.empty()) {
+    std::optional<std::string> decode_error;
+    if (t.plural == "pods") decode_error = DefaultPodResources(obj);
+    else if (t.plural == "nodes") decode_error = DefaultNodeResources(obj);
+    if (decode_error)
+      ThrowBadRequest(t.kind + " in version \"" + t.version + "\" cannot be handled as a " + t.kind + ": " +
+                      *decode_error);
+  }
   json& meta = obj["metadata"];
   std::vector<std::string> unknown;
   for (auto it = meta.begin(); it != meta.end();) {
@@ -108,6 +119,9 @@ std::vector<FieldError> Api::ValidateBuiltin(const ResourceType& t, const json& 
     if (obj.contains("status") && obj["status"].is_object() && obj["status"].contains("conditions") &&
         !obj["status"]["conditions"].is_array())
       errs.push_back({"FieldValueTypeInvalid", "status.conditions", "Invalid value: must be a list"});
+    for (auto& e : ValidatePodResources(obj)) errs.push_back(std::move(e));
+  } else if (t.group.empty() && t.plural == "nodes") {
+    for (auto& e : ValidateNodeResources(obj)) errs.push_back(std::move(e));
   } else if (t.group == "events.k8s.io") {
     // Stored in core form; named in events.k8s.io/v1 terms for the caller.
     if (!IsNonEmptyString(obj, "eventTime")) errs.push_back(Required("eventTime"));
