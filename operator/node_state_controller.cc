@@ -2,10 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "kube/labels.h"
-#include "operator/address_pools.h"
 #include "operator/nic_selection.h"
-#include "operator/policy_merge.h"
 #include "operator/resources.h"
 
 namespace rdma_operator {
@@ -15,30 +15,6 @@ std::vector<const api::RdmaNodePolicy*> Ptrs(const std::vector<api::RdmaNodePoli
   std::vector<const api::RdmaNodePolicy*> out;
   for (const auto& p : v) out.push_back(&p);
   return out;
-}
-
-std::string ConflictText(const std::vector<Conflict>& conflicts) {
-  std::string out;
-  for (const Conflict& c : conflicts) out += (out.empty() ? "" : "\n") + c.message;
-  return out;
-}
-
-nlohmann::json NodeOwner(const nlohmann::json& node) {
-  return {{"apiVersion", "v1"},       {"kind", "Node"},      {"name", kube::NameOf(node)},
-          {"uid", kube::UidOf(node)}, {"controller", false}, {"blockOwnerDeletion", false}};
-}
-
-bool HasOwner(const nlohmann::json& obj, const std::string& uid) {
-  const auto& refs = obj["metadata"].value("ownerReferences", nlohmann::json::array());
-  for (const auto& r : refs)
-    if (r.value("uid", "") == uid) return true;
-  return false;
-}
-
-nlohmann::json SpecJson(const api::RdmaNodeStateSpec& spec) {
-  api::RdmaNodeState s;
-  s.spec = spec;
-  return api::ToJson(s).value("spec", nlohmann::json::object());
 }
 
 }  // namespace
@@ -81,10 +57,10 @@ kube::Result<kube::ReconcileResult> NodeStateController::NodeGone(const std::str
 
 kube::Result<kube::ReconcileResult> NodeStateController::Reconcile(const std::string& node_name, std::stop_token) {
   ctx_.EnsureLedgerSeeded();
+  // Load: the Node, its labels and the node state as the caches have them.
   kube::ObjectPtr node = ctx_.nodes->store().Get(node_name);
   if (!node || (*node)["metadata"].contains("deletionTimestamp")) return NodeGone(node_name);
   const kube::Labels labels = kube::LabelsFromJson((*node)["metadata"].value("labels", nlohmann::json::object()));
-
   kube::ObjectPtr state_obj = ctx_.node_states->store().Get(node_name);
   std::optional<api::RdmaNodeState> state;
   if (state_obj) {
@@ -94,15 +70,16 @@ kube::Result<kube::ReconcileResult> NodeStateController::Reconcile(const std::st
       spdlog::warn("operator: RdmaNodeState has fields of the wrong type node={} errors=\"{}\"", node_name,
                    api::Summarize(errors));
   }
+  const api::RdmaNodeStateSpec* current = state ? &state->spec : nullptr;
 
+  // Merge the policies that select the node over the NICs its agent reported.
   const std::vector<api::RdmaNodePolicy> policies = ctx_.ValidPolicies();
   const auto policy_ptrs = Ptrs(policies);
   static const std::vector<api::InterfaceStatus> kNoNics;
   const auto& reported = state && state->status ? state->status->interfaces : kNoNics;
-  MergeResult merged = MergePolicies(node_name, labels, policy_ptrs, reported, state ? &state->spec : nullptr);
-
-  bool selected = false;
-  for (const auto* p : policy_ptrs) selected = selected || SelectsNode(*p, labels);
+  MergeResult merged = MergePolicies(node_name, labels, policy_ptrs, reported, current);
+  const bool selected =
+      std::any_of(policy_ptrs.begin(), policy_ptrs.end(), [&](const auto* p) { return SelectsNode(*p, labels); });
   if (!state && !selected) {
     // Nothing selects the node and no state exists: nothing to do, but
     // blocks it may still hold (a relabelled node) are released.
@@ -110,150 +87,76 @@ kube::Result<kube::ReconcileResult> NodeStateController::Reconcile(const std::st
     return kube::ReconcileResult::Done();
   }
 
-  // Blocks: IP per network of the node's resources, GUID per pool-mode PF.
-  std::set<std::pair<std::string, std::string>> keep;
-  api::RdmaNodeStateSpec desired = merged.spec;
-  for (const api::RdmaNetwork& n : ctx_.ValidNetworks()) {
-    if (!merged.resources.count(n.spec.resource_name)) continue;
-    auto pool = IpBlockPool::FromNetwork(n);
-    if (!pool) continue;
-    const std::string pool_name = IpPoolName(n.metadata.namespace_, n.metadata.name);
-    keep.insert({pool_name, node_name});
-    auto before = ctx_.ledger.Find(pool_name, node_name);
-    auto run = ctx_.ledger.Claim(pool_name, pool->capacity_blocks(), node_name, 1);
-    // The network's usage (and a waiting node's exhaustion) changed.
-    if ((run != before || !run) && ctx_.enqueue_network)
-      ctx_.enqueue_network(kube::MakeKey(n.metadata.namespace_, n.metadata.name));
-    if (!run) continue;
-    api::IpRange block = pool->Block(run->first);
-    api::IpBlock b;
-    b.network_namespace = n.metadata.namespace_;
-    b.network = n.metadata.name;
-    b.start = block.start.ToString();
-    b.end = block.end.ToString();
-    desired.ip_blocks.push_back(std::move(b));
-  }
-  std::sort(desired.ip_blocks.begin(), desired.ip_blocks.end(), [](const api::IpBlock& a, const api::IpBlock& b) {
-    return std::tie(a.network_namespace, a.network) < std::tie(b.network_namespace, b.network);
-  });
+  // Request blocks and claim them; what the node no longer needs goes back.
+  const BlockNeeds needs = RequestedBlocks(node_name, merged, ctx_.ValidNetworks(), current);
+  const Claims claims = ctx_.ledger.ClaimAll(node_name, needs.Requests());
+  if (ctx_.enqueue_network)
+    for (const std::string& key : NetworksToWake(needs, claims)) ctx_.enqueue_network(key);
+  Released(claims.released);
+
+  // Assemble and validate.
   std::vector<std::string> guid_problems;
-  for (const GuidPoolRequest& req : merged.guid_pools) {
-    auto pool = GuidPool::FromRange(req.pool_start, req.pool_end);
-    if (!pool) continue;
-    const std::string pool_name = GuidPoolName(req.pool_start, req.pool_end);
-    const std::string owner = node_name + "/" + req.pci_address;
-    keep.insert({pool_name, owner});
-    auto run = ctx_.ledger.Claim(pool_name, pool->size(), owner, static_cast<uint64_t>(req.num_vfs));
-    for (auto it = desired.interfaces.begin(); it != desired.interfaces.end(); ++it) {
-      if (it->pci_address != req.pci_address) continue;
-      if (run) {
-        it->guid_block = pool->Block(*run);
-        break;
-      }
-      guid_problems.push_back("GUID pool " + req.pool_start + "-" + req.pool_end + " has no " +
-                              std::to_string(req.num_vfs) + " free GUIDs left for PF " + it->name + " (" +
-                              it->pci_address + ") of node " + node_name);
-      // Without pool GUIDs the PF is not (re)configured: VFs with GUIDs the
-      // subnet manager does not expect would be worse than none. It keeps
-      // what it has until a block frees up.
-      const api::InterfaceSpec* kept = state ? api::FindInterface(state->spec, req.pci_address) : nullptr;
-      if (kept) {
-        *it = *kept;
-        // The kept PF still uses its old block: hold it again in the ledger
-        // so no other PF gets those GUIDs.
-        if (kept->guid_block)
-          if (auto old_run = pool->RunOf(*kept->guid_block))
-            (void)ctx_.ledger.Seed(pool_name, pool->size(), owner, *old_run);
-      } else {
-        desired.interfaces.erase(it);
-      }
-      break;
-    }
-  }
-  Released(ctx_.ledger.ReleaseOwnedBy(node_name, keep));
-
-  // Fields the operator does not compute are kept as they are.
-  if (state) {
-    desired.disruption = state->spec.disruption;
-    desired.unknown_fields = state->spec.unknown_fields;
-  }
-  const std::string conflicts = ConflictText(merged.conflicts);
-
-  // What the agent will act on must pass the agent's own checks; a spec
-  // that does not (e.g. a reported PCI address of unexpected form) is not
-  // written, and says why.
-  {
-    api::RdmaNodeState check;
-    check.metadata.name = node_name;
-    check.spec = desired;
-    if (api::FieldErrors errors = api::Validate(check); !errors.empty()) {
-      std::string why = "computed spec for node " + node_name + " is invalid, not written: " + api::Summarize(errors);
-      spdlog::error("operator: {}", why);
-      if (ctx_.events && state_obj)
-        ctx_.events->Record(*state_obj, "Warning", std::string(api::kReasonInvalidSpec), "Reconcile", why);
-      return kube::ReconcileResult::Done();
-    }
-  }
-
-  if (!state) {
-    api::RdmaNodeState fresh;
-    fresh.metadata.name = node_name;
-    fresh.spec = desired;
-    nlohmann::json obj = api::ToJson(fresh);
-    obj["metadata"]["ownerReferences"] = nlohmann::json::array({NodeOwner(*node)});
-    if (!conflicts.empty()) obj["metadata"]["annotations"][kConflictsAnnotation] = conflicts;
-    auto created = ctx_.client->Create(RdmaNodeStates(), obj, WriteOptions());
-    if (!created.ok()) {
-      // The agent created it meanwhile: the informer brings it, and the next
-      // reconcile updates its spec without touching its status.
-      if (kube::IsAlreadyExists(created.error())) return kube::ReconcileResult::Done();
-      return WithContext(created.error(), "create RdmaNodeState " + node_name);
-    }
-    if (writes_metric_) writes_metric_->Inc();
-    spdlog::info("operator: created RdmaNodeState node={} interfaces={} ip_blocks={}", node_name,
-                 desired.interfaces.size(), desired.ip_blocks.size());
-    if (ctx_.events)
-      ctx_.events->Record(
-          *created, "Normal", "Created", "Reconcile",
-          "created for node " + node_name + " with " + std::to_string(desired.interfaces.size()) + " PF(s) configured");
+  const api::RdmaNodeStateSpec desired = AssembleSpec(node_name, merged, needs, claims, current, &guid_problems);
+  if (std::optional<std::string> why = SpecProblem(node_name, desired)) {
+    spdlog::error("operator: {}", *why);
+    if (ctx_.events && state_obj)
+      ctx_.events->Record(*state_obj, "Warning", std::string(api::kReasonInvalidSpec), "Reconcile", *why);
     return kube::ReconcileResult::Done();
   }
 
-  const auto& annotations = state->metadata.annotations;
-  auto old_conflicts_it = annotations.find(kConflictsAnnotation);
-  const std::string old_conflicts = old_conflicts_it == annotations.end() ? "" : old_conflicts_it->second;
-  // Compared as JSON: parsed objects carry unknown_fields as {} where fresh
-  // ones have null, and the JSON is what the agent sees.
-  const nlohmann::json desired_spec = SpecJson(desired);
-  const bool spec_changed = desired_spec != SpecJson(state->spec);
-  const bool owner_missing = !HasOwner(*state_obj, kube::UidOf(*node));
-  if (!spec_changed && conflicts == old_conflicts && !owner_missing) return kube::ReconcileResult::Done();
+  // Write (only what differs), then tell.
+  const std::string conflicts = ConflictText(merged.conflicts);
+  NodeStateWrite write = DiffNodeState(*node, desired, conflicts, state_obj.get(), state ? &*state : nullptr);
+  switch (write.kind) {
+    case NodeStateWrite::Kind::kNone:
+      return kube::ReconcileResult::Done();
+    case NodeStateWrite::Kind::kCreate:
+      return Create(node_name, desired, write);
+    case NodeStateWrite::Kind::kUpdate:
+      return Update(node_name, desired, conflicts, guid_problems, write);
+  }
+  return kube::ReconcileResult::Done();
+}
 
-  nlohmann::json obj = *state_obj;
-  obj["spec"] = desired_spec;
-  if (conflicts.empty()) {
-    if (obj["metadata"].contains("annotations")) obj["metadata"]["annotations"].erase(kConflictsAnnotation);
-  } else {
-    obj["metadata"]["annotations"][kConflictsAnnotation] = conflicts;
+kube::Result<kube::ReconcileResult> NodeStateController::Create(const std::string& node_name,
+                                                                const api::RdmaNodeStateSpec& desired,
+                                                                const NodeStateWrite& write) {
+  auto created = ctx_.client->Create(RdmaNodeStates(), write.object, WriteOptions());
+  if (!created.ok()) {
+    // The agent created it meanwhile: the informer brings it, and the next
+    // reconcile updates its spec without touching its status.
+    if (kube::IsAlreadyExists(created.error())) return kube::ReconcileResult::Done();
+    return WithContext(created.error(), "create RdmaNodeState " + node_name);
   }
-  if (owner_missing) {
-    if (!obj["metadata"].contains("ownerReferences")) obj["metadata"]["ownerReferences"] = nlohmann::json::array();
-    obj["metadata"]["ownerReferences"].push_back(NodeOwner(*node));
-  }
-  auto updated = ctx_.client->Update(RdmaNodeStates(), obj, WriteOptions());
+  if (writes_metric_) writes_metric_->Inc();
+  spdlog::info("operator: created RdmaNodeState node={} interfaces={} ip_blocks={}", node_name,
+               desired.interfaces.size(), desired.ip_blocks.size());
+  if (ctx_.events)
+    ctx_.events->Record(
+        *created, "Normal", "Created", "Reconcile",
+        "created for node " + node_name + " with " + std::to_string(desired.interfaces.size()) + " PF(s) configured");
+  return kube::ReconcileResult::Done();
+}
+
+kube::Result<kube::ReconcileResult> NodeStateController::Update(const std::string& node_name,
+                                                                const api::RdmaNodeStateSpec& desired,
+                                                                const std::string& conflicts,
+                                                                const std::vector<std::string>& guid_problems,
+                                                                const NodeStateWrite& write) {
+  auto updated = ctx_.client->Update(RdmaNodeStates(), write.object, WriteOptions());
   if (!updated.ok()) {
     if (kube::IsConflict(updated.error()) || kube::IsNotFound(updated.error()))
       return updated.error();  // stale cache: retried with backoff once the informer catches up
     return WithContext(updated.error(), "update spec of RdmaNodeState " + node_name);
   }
-  if (spec_changed) {
+  if (write.spec_changed) {
     if (writes_metric_) writes_metric_->Inc();
     spdlog::info("operator: updated RdmaNodeState spec node={} interfaces={} ip_blocks={} generation={}", node_name,
                  desired.interfaces.size(), desired.ip_blocks.size(), kube::GenerationOf(*updated));
     // No Event per spec write: a rollout to 1000 nodes would double the API
     // requests; the node state's generation and the log line record it.
   }
-  if (conflicts != old_conflicts) {
+  if (write.conflicts_changed) {
     if (!conflicts.empty()) {
       spdlog::warn("operator: policy conflict node={} conflicts=\"{}\"", node_name, conflicts);
       if (ctx_.events)
