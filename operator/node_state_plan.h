@@ -1,4 +1,4 @@
-// The pure core of the node-state reconcile (node_state_controller.h): from
+// The pure core of the node-state reconcile (node_state_reconciler.h): from
 // the priority merge of a node (policy_merge.h), the networks and the spec
 // the node state has now, what to ask the block ledger for, the spec to
 // write once the ledger has answered, and the write that turns the node

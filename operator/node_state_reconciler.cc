@@ -1,4 +1,4 @@
-#include "operator/node_state_controller.h"
+#include "operator/node_state_reconciler.h"
 
 #include <spdlog/spdlog.h>
 
@@ -19,12 +19,12 @@ std::vector<const api::RdmaNodePolicy*> Ptrs(const std::vector<api::RdmaNodePoli
 
 }  // namespace
 
-void NodeStateController::RegisterMetrics(kube::MetricsRegistry& metrics) {
+void NodeStateReconciler::RegisterMetrics(kube::MetricsRegistry& metrics) {
   writes_metric_ = &metrics.GetCounter("rdma_operator_node_state_spec_writes_total",
                                        "RdmaNodeState spec creates and updates by the operator");
 }
 
-void NodeStateController::Released(const std::set<std::string>& pools) {
+void NodeStateReconciler::Released(const std::set<std::string>& pools) {
   for (const std::string& pool : pools) {
     if (pool.rfind("ip:", 0) == 0 && ctx_.enqueue_network) ctx_.enqueue_network(pool.substr(3));
     // Nodes waiting for a block of this pool may get the one just freed.
@@ -34,7 +34,7 @@ void NodeStateController::Released(const std::set<std::string>& pools) {
   }
 }
 
-kube::Result<kube::ReconcileResult> NodeStateController::NodeGone(const std::string& node) {
+kube::Result<kube::ReconcileResult> NodeStateReconciler::NodeGone(const std::string& node) {
   kube::ObjectPtr state = ctx_.node_states->store().Get(node);
   const bool delete_state = state && !(*state)["metadata"].contains("deletionTimestamp");
   if (delete_state) {
@@ -55,7 +55,7 @@ kube::Result<kube::ReconcileResult> NodeStateController::NodeGone(const std::str
   return kube::ReconcileResult::Done();
 }
 
-kube::Result<kube::ReconcileResult> NodeStateController::Reconcile(const std::string& node_name, std::stop_token) {
+kube::Result<kube::ReconcileResult> NodeStateReconciler::Reconcile(const std::string& node_name, std::stop_token) {
   ctx_.EnsureLedgerSeeded();
   // Load: the Node, its labels and the node state as the caches have them.
   kube::ObjectPtr node = ctx_.nodes->store().Get(node_name);
@@ -118,7 +118,7 @@ kube::Result<kube::ReconcileResult> NodeStateController::Reconcile(const std::st
   return kube::ReconcileResult::Done();
 }
 
-kube::Result<kube::ReconcileResult> NodeStateController::Create(const std::string& node_name,
+kube::Result<kube::ReconcileResult> NodeStateReconciler::Create(const std::string& node_name,
                                                                 const api::RdmaNodeStateSpec& desired,
                                                                 const NodeStateWrite& write) {
   auto created = ctx_.client->Create(RdmaNodeStates(), write.object, WriteOptions());
@@ -138,7 +138,7 @@ kube::Result<kube::ReconcileResult> NodeStateController::Create(const std::strin
   return kube::ReconcileResult::Done();
 }
 
-kube::Result<kube::ReconcileResult> NodeStateController::Update(const std::string& node_name,
+kube::Result<kube::ReconcileResult> NodeStateReconciler::Update(const std::string& node_name,
                                                                 const api::RdmaNodeStateSpec& desired,
                                                                 const std::string& conflicts,
                                                                 const std::vector<std::string>& guid_problems,

@@ -1,11 +1,11 @@
-#include "operator/network_controller.h"
+#include "operator/network_reconciler.h"
 
 #include <spdlog/spdlog.h>
 
 #include "kube/timestamps.h"
 #include "operator/address_pools.h"
 #include "operator/nad_render.h"
-#include "operator/policy_status_controller.h"
+#include "operator/policy_status_reconciler.h"
 #include "operator/resources.h"
 #include "operator/status_rollup.h"
 
@@ -18,9 +18,9 @@ constexpr auto kRecheck = std::chrono::seconds(30);
 
 }  // namespace
 
-bool NetworkController::NadCrdInstalled() const { return ctx_.crds->store().Get(kNadCrdName) != nullptr; }
+bool NetworkReconciler::NadCrdInstalled() const { return ctx_.crds->store().Get(kNadCrdName) != nullptr; }
 
-kube::Status NetworkController::DeleteRenderedNads(const std::string& ns, const std::string& name,
+kube::Status NetworkReconciler::DeleteRenderedNads(const std::string& ns, const std::string& name,
                                                    const std::set<std::string>& keep_namespaces,
                                                    const nlohmann::json* network) {
   kube::ListOptions o;
@@ -46,7 +46,7 @@ kube::Status NetworkController::DeleteRenderedNads(const std::string& ns, const 
   return {};
 }
 
-kube::Result<kube::ReconcileResult> NetworkController::NetworkGone(const std::string& ns, const std::string& name) {
+kube::Result<kube::ReconcileResult> NetworkReconciler::NetworkGone(const std::string& ns, const std::string& name) {
   ctx_.ledger.DropPool(IpPoolName(ns, name));
   // Nodes drop their block of this network from their spec.
   if (ctx_.enqueue_node)
@@ -56,7 +56,7 @@ kube::Result<kube::ReconcileResult> NetworkController::NetworkGone(const std::st
   return kube::ReconcileResult::Done();
 }
 
-kube::Result<kube::ReconcileResult> NetworkController::SweepOrphans() {
+kube::Result<kube::ReconcileResult> NetworkReconciler::SweepOrphans() {
   if (!NadCrdInstalled()) return kube::ReconcileResult::Done();
   kube::ListOptions o;
   o.label_selector = kNetworkNameLabel;  // every NAD we rendered
@@ -70,7 +70,7 @@ kube::Result<kube::ReconcileResult> NetworkController::SweepOrphans() {
   return kube::ReconcileResult::Done();
 }
 
-kube::Result<kube::ReconcileResult> NetworkController::Reconcile(const std::string& key, std::stop_token) {
+kube::Result<kube::ReconcileResult> NetworkReconciler::Reconcile(const std::string& key, std::stop_token) {
   ctx_.EnsureLedgerSeeded();
   if (key == kOrphanSweepKey) return SweepOrphans();
   std::string ns, name;

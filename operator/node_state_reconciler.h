@@ -1,4 +1,4 @@
-// NodeStateController: policy -> RdmaNodeState.spec, one reconcile per node
+// NodeStateReconciler: policy -> RdmaNodeState.spec, one reconcile per node
 // (key = node name). It merges the policies that select the node over the
 // NICs its agent reported (policy_merge.h), adds IP blocks for the networks
 // of the node's resources and GUID blocks for pool-mode PFs (from the
@@ -21,9 +21,9 @@
 
 namespace rdma_operator {
 
-class NodeStateController {
+class NodeStateReconciler {
  public:
-  explicit NodeStateController(OperatorContext& ctx) : ctx_(ctx) {}
+  explicit NodeStateReconciler(OperatorContext& ctx) : ctx_(ctx) {}
   // Adds rdma_operator_node_state_spec_writes_total; call before Run.
   void RegisterMetrics(kube::MetricsRegistry& metrics);
 
