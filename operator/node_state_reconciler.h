@@ -29,8 +29,6 @@ class NodeStateReconciler {
 
   kube::Result<kube::ReconcileResult> Reconcile(const std::string& node, std::stop_token stop);
 
-  // Spec writes (creates and updates) done so far, for the benchmark.
-
  private:
   kube::Result<kube::ReconcileResult> NodeGone(const std::string& node);
   // The write DiffNodeState planned, and what it tells: log lines, Events,
