@@ -2,7 +2,24 @@
 
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
+#include <mutex>
+
 namespace kube {
+namespace {
+
+// Blocks until stop is requested. The stop_token overload of
+// condition_variable_any::wait returns once stop is requested; nothing
+// notifies cv and the predicate is never true, so nothing else ends the
+// wait (a spurious wake-up waits again).
+void WaitForStop(std::stop_token stop) {
+  std::mutex mu;
+  std::condition_variable_any cv;
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, stop, [] { return false; });
+}
+
+}  // namespace
 
 Controller::Controller(ControllerOptions options, Reconciler reconciler)
     : options_(std::move(options)), reconciler_(std::move(reconciler)), queue_(options_.queue) {
@@ -18,7 +35,7 @@ Controller::Controller(ControllerOptions options, Reconciler reconciler)
     success_ = &m->GetCounter(total, total_help, with("success"));
     requeue_ = &m->GetCounter(total, total_help, with("requeue_after"));
     errors_ = &m->GetCounter(total, total_help, with("error"));
-    m->GetCounter("controller_runtime_reconcile_errors_total", "Reconcile errors per controller", l);
+    errors_total_ = &m->GetCounter("controller_runtime_reconcile_errors_total", "Reconcile errors per controller", l);
     duration_ = &m->GetHistogram("controller_runtime_reconcile_time_seconds", "Time per reconcile", l);
     m->AddGaugeFunc("workqueue_depth", "Keys waiting to be reconciled", {{"name", options_.name}},
                     [this] { return static_cast<double>(queue_.Len()); });
@@ -46,12 +63,7 @@ void Controller::Run(std::stop_token stop) {
   std::stop_source worker_stop;
   for (int i = 0; i < std::max(1, options_.workers); ++i)
     workers.emplace_back([this, t = worker_stop.get_token()] { Worker(t); });
-  {
-    std::mutex mu;
-    std::condition_variable_any cv;
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, stop, [] { return false; });
-  }
+  WaitForStop(stop);
   // Running reconciles see stop and may finish early; none start afterwards.
   worker_stop.request_stop();
   queue_.ShutDownWithDrain();
@@ -77,8 +89,7 @@ void Controller::Worker(std::stop_token stop) {
     if (duration_) duration_->Observe(secs);
     if (!r.ok()) {
       if (errors_) errors_->Inc();
-      if (options_.metrics)
-        options_.metrics->GetCounter("controller_runtime_reconcile_errors_total", "", {{"controller", options_.name}}).Inc();
+      if (errors_total_) errors_total_->Inc();
       int n = queue_.NumRequeues(*key);
       // Conflicts are routine (someone else wrote first); say so quietly.
       if (IsConflict(r.error()))

@@ -64,9 +64,12 @@ class Controller {
   Reconciler reconciler_;
   WorkQueue queue_;
   std::atomic<uint64_t> reconciles_{0};
+  // controller_runtime_reconcile_total by result, and
+  // controller_runtime_reconcile_errors_total (controller-runtime has both).
   Counter* success_ = nullptr;
   Counter* requeue_ = nullptr;
   Counter* errors_ = nullptr;
+  Counter* errors_total_ = nullptr;
   Histogram* duration_ = nullptr;
 };
 

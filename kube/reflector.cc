@@ -112,8 +112,10 @@ void Reflector::Run(std::stop_token stop) {
     wo.allow_bookmarks = true;
     auto min = options_.min_watch_timeout.count();
     wo.timeout_seconds = std::chrono::seconds(std::uniform_int_distribution<int64_t>(min, 2 * min)(rng));
-    // One fixed value above the longest timeout: the transport keeps an HTTP
-    // client per distinct timeout, so this must not vary per watch.
+    // The longest silence allowed on this watch's connection (the transport
+    // makes it the deadline of each read): above the longest server-side
+    // timeout drawn above (2 x min), so a quiet but healthy watch is not cut
+    // before the server ends it. One bound for every watch is enough.
     wo.inactivity_timeout = 2 * options_.min_watch_timeout + std::chrono::seconds(30);
     auto started = SteadyClock::now();
     uint64_t events = 0;

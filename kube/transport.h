@@ -1,7 +1,8 @@
 // kube::Transport is the HTTP layer under kube::Client: it sends one request
 // (with authentication, TLS and user agent already handled) or streams a
-// response line by line for watches. HttpTransport is the real one over
-// cpprestsdk; MemoryApiServer is an in-process fake for unit tests.
+// response line by line for watches. HttpTransport (http_transport.h) is the
+// real one, HTTP/1.1 over Boost.Beast with OpenSSL; MemoryApiServer is an
+// in-process fake for unit tests.
 #pragma once
 
 #include <chrono>

@@ -15,6 +15,10 @@ std::optional<BlockRun> FirstFit(const std::map<uint64_t, BlockRun>& taken, uint
 
 bool BlockLedger::Seed(const std::string& pool, uint64_t pool_size, const std::string& owner, BlockRun run) {
   std::lock_guard<std::mutex> l(mu_);
+  return SeedLocked(pool, pool_size, owner, run);
+}
+
+bool BlockLedger::SeedLocked(const std::string& pool, uint64_t pool_size, const std::string& owner, BlockRun run) {
   if (run.count == 0 || run.first >= pool_size || run.count > pool_size - run.first) return false;
   Pool& p = pools_[pool];
   if (p.by_owner.count(owner)) return false;
@@ -29,6 +33,11 @@ bool BlockLedger::Seed(const std::string& pool, uint64_t pool_size, const std::s
 std::optional<BlockRun> BlockLedger::Claim(const std::string& pool, uint64_t pool_size, const std::string& owner,
                                            uint64_t count) {
   std::lock_guard<std::mutex> l(mu_);
+  return ClaimLocked(pool, pool_size, owner, count);
+}
+
+std::optional<BlockRun> BlockLedger::ClaimLocked(const std::string& pool, uint64_t pool_size,
+                                                 const std::string& owner, uint64_t count) {
   Pool& p = pools_[pool];
   if (auto it = p.by_owner.find(owner); it != p.by_owner.end()) {
     const BlockRun& held = it->second;
@@ -44,6 +53,23 @@ std::optional<BlockRun> BlockLedger::Claim(const std::string& pool, uint64_t poo
   p.by_owner[owner] = *run;
   p.taken[run->first] = *run;
   return run;
+}
+
+Claims BlockLedger::ClaimAll(const std::string& node, const std::vector<BlockRequest>& requests) {
+  std::lock_guard<std::mutex> l(mu_);
+  Claims out;
+  std::set<std::pair<std::string, std::string>> keep;
+  for (const BlockRequest& r : requests) {
+    keep.insert({r.pool, r.owner});
+    std::optional<BlockRun> before = FindLocked(r.pool, r.owner);
+    BlockClaim& c = out.claims.emplace_back();
+    c.run = ClaimLocked(r.pool, r.pool_size, r.owner, r.count);
+    c.changed = c.run != before || !c.run;
+    // Held right away: a later request in this pool must not get these slots.
+    if (!c.run && r.fallback) (void)SeedLocked(r.pool, r.pool_size, r.owner, *r.fallback);
+  }
+  out.released = ReleaseOwnedByLocked(node, keep);
+  return out;
 }
 
 void BlockLedger::ReleaseLocked(Pool& p, const std::string& owner) {
@@ -62,6 +88,11 @@ void BlockLedger::Release(const std::string& pool, const std::string& owner) {
 std::set<std::string> BlockLedger::ReleaseOwnedBy(const std::string& node,
                                                   const std::set<std::pair<std::string, std::string>>& keep) {
   std::lock_guard<std::mutex> l(mu_);
+  return ReleaseOwnedByLocked(node, keep);
+}
+
+std::set<std::string> BlockLedger::ReleaseOwnedByLocked(const std::string& node,
+                                                        const std::set<std::pair<std::string, std::string>>& keep) {
   const std::string prefix = node + "/";
   std::set<std::string> changed;
   for (auto& [name, pool] : pools_) {
@@ -96,6 +127,10 @@ PoolUsage BlockLedger::Usage(const std::string& pool) const {
 
 std::optional<BlockRun> BlockLedger::Find(const std::string& pool, const std::string& owner) const {
   std::lock_guard<std::mutex> l(mu_);
+  return FindLocked(pool, owner);
+}
+
+std::optional<BlockRun> BlockLedger::FindLocked(const std::string& pool, const std::string& owner) const {
   auto it = pools_.find(pool);
   if (it == pools_.end()) return std::nullopt;
   auto o = it->second.by_owner.find(owner);

@@ -37,6 +37,33 @@ struct BlockRun {
 // core of the ledger.
 std::optional<BlockRun> FirstFit(const std::map<uint64_t, BlockRun>& taken, uint64_t size, uint64_t count);
 
+// One owner's request in BlockLedger::ClaimAll.
+struct BlockRequest {
+  std::string pool;
+  uint64_t pool_size = 0;
+  std::string owner;
+  uint64_t count = 0;
+  // When no run of `count` is free: the run the owner uses now, held again
+  // so no other owner gets it meanwhile (the claim still fails).
+  std::optional<BlockRun> fallback;
+
+  bool operator==(const BlockRequest&) const = default;
+};
+
+struct BlockClaim {
+  std::optional<BlockRun> run;  // nullopt: the pool is exhausted
+  // The owner's run differs from the one it held before, or it got none:
+  // the pool's usage (or its list of waiting owners) may have changed.
+  bool changed = false;
+
+  bool operator==(const BlockClaim&) const = default;
+};
+
+struct Claims {
+  std::vector<BlockClaim> claims;  // one per request, in the requests' order
+  std::set<std::string> released;  // pools in which the node gave something back
+};
+
 struct PoolUsage {
   uint64_t allocated_owners = 0;  // owners holding a run
   uint64_t allocated_slots = 0;
@@ -55,6 +82,13 @@ class BlockLedger {
   // lowest free run. nullopt when the pool is exhausted; the owner is then
   // listed as waiting in Usage() until it gets a run or is released.
   std::optional<BlockRun> Claim(const std::string& pool, uint64_t pool_size, const std::string& owner, uint64_t count);
+
+  // A node's whole set of blocks at once: Claim() for each request in order
+  // (holding its fallback when the claim fails), then ReleaseOwnedBy(node)
+  // of everything the node holds that no request asked for. All under one
+  // lock, so concurrent reconciles of other nodes see the node's blocks
+  // change in one step.
+  Claims ClaimAll(const std::string& node, const std::vector<BlockRequest>& requests);
 
   // Gives back the owner's run (and its waiting mark). No-op if none.
   void Release(const std::string& pool, const std::string& owner);
@@ -77,7 +111,13 @@ class BlockLedger {
     std::map<uint64_t, BlockRun> taken;  // by first slot
     std::set<std::string> waiting;
   };
+  bool SeedLocked(const std::string& pool, uint64_t pool_size, const std::string& owner, BlockRun run);
+  std::optional<BlockRun> ClaimLocked(const std::string& pool, uint64_t pool_size, const std::string& owner,
+                                      uint64_t count);
   void ReleaseLocked(Pool& p, const std::string& owner);
+  std::set<std::string> ReleaseOwnedByLocked(const std::string& node,
+                                             const std::set<std::pair<std::string, std::string>>& keep);
+  std::optional<BlockRun> FindLocked(const std::string& pool, const std::string& owner) const;
 
   mutable std::mutex mu_;  // guards pools_
   std::map<std::string, Pool> pools_;

@@ -95,5 +95,25 @@ TEST(BlockLedger, ReleaseOwnedByDropsWhatANodeNoLongerUses) {
   EXPECT_FALSE(l.Find("ip:a/x", "node-1"));
 }
 
+TEST(BlockLedger, ClaimAllIsTheNodesWholeSetOfBlocks) {
+  BlockLedger l;
+  ASSERT_TRUE(l.Claim("ip:a/x", 10, "node-1", 1));
+  ASSERT_TRUE(l.Claim("ip:a/old", 10, "node-1", 1));
+  ASSERT_TRUE(l.Seed("guid:1", 4, "node-1/0000:41:00.0", {0, 2}));
+  ASSERT_TRUE(l.Seed("guid:1", 4, "node-2/0000:41:00.0", {2, 2}));
+  Claims c = l.ClaimAll("node-1", {{"ip:a/x", 10, "node-1", 1, {}},
+                                   {"ip:a/y", 10, "node-1", 1, {}},
+                                   // wants 4 of a full pool: keeps its 2 through the fallback
+                                   {"guid:1", 4, "node-1/0000:41:00.0", 4, BlockRun{0, 2}}});
+  ASSERT_EQ(c.claims.size(), 3u);
+  EXPECT_EQ(c.claims[0], (BlockClaim{BlockRun{0, 1}, false}));  // held: unchanged
+  EXPECT_EQ(c.claims[1], (BlockClaim{BlockRun{0, 1}, true}));   // new
+  EXPECT_EQ(c.claims[2], (BlockClaim{std::nullopt, true}));     // exhausted
+  EXPECT_EQ(l.Find("guid:1", "node-1/0000:41:00.0"), (BlockRun{0, 2}));
+  EXPECT_THAT(l.Usage("guid:1").waiting, ElementsAre("node-1/0000:41:00.0"));
+  EXPECT_THAT(c.released, ElementsAre("ip:a/old"));  // not asked for any more
+  EXPECT_FALSE(l.Find("ip:a/old", "node-1"));
+}
+
 }  // namespace
 }  // namespace rdma_operator

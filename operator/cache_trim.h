@@ -7,7 +7,7 @@
 // see the trimmed form.
 //
 // What each keeps is what the operator reads, plus all of metadata except
-// managedFields: the node-state controller updates RdmaNodeStates from its
+// managedFields: the node-state reconciler updates RdmaNodeStates from its
 // cache, so their metadata and spec must be whole (status is ignored on such
 // an update: it has its own subresource).
 #pragma once

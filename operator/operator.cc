@@ -42,9 +42,9 @@ Operator::Operator(std::shared_ptr<kube::Client> client, OperatorOptions options
     : options_(std::move(options)),
       manager_(client, ManagerOptionsFrom(options_)),
       events_(client, RecorderOptions(options_)),
-      node_state_controller_(ctx_),
-      policy_status_controller_(ctx_),
-      network_controller_(ctx_) {
+      node_state_reconciler_(ctx_),
+      policy_status_reconciler_(ctx_),
+      network_reconciler_(ctx_) {
   ctx_.client = client;
   ctx_.events = &events_;
   ctx_.metrics = &manager_.metrics();
@@ -67,27 +67,27 @@ Operator::Operator(std::shared_ptr<kube::Client> client, OperatorOptions options
   ctx_.networks = &manager_.AddInformer(RdmaNetworks(), "", "", trimmed(TrimManagedFields));
   ctx_.node_states = &manager_.AddInformer(RdmaNodeStates(), "", "", trimmed(TrimNodeState, true));
   ctx_.crds = &manager_.AddInformer(kube::resources::CustomResourceDefinitions(), "", "", trimmed(TrimCrd));
-  node_state_controller_.RegisterMetrics(manager_.metrics());
+  node_state_reconciler_.RegisterMetrics(manager_.metrics());
 
   kube::ControllerOptions nodes;
   nodes.name = "rdmanodestate";
   nodes.workers = options_.node_workers;
-  node_controller_ = &manager_.AddController(nodes, [this](const std::string& key, std::stop_token stop) {
-    return node_state_controller_.Reconcile(key, stop);
+  node_state_loop_ = &manager_.AddController(nodes, [this](const std::string& key, std::stop_token stop) {
+    return node_state_reconciler_.Reconcile(key, stop);
   });
   kube::ControllerOptions policies;
   policies.name = "rdmanodepolicy-status";
-  policy_controller_ = &manager_.AddController(policies, [this](const std::string& key, std::stop_token stop) {
-    return policy_status_controller_.Reconcile(key, stop);
+  policy_status_loop_ = &manager_.AddController(policies, [this](const std::string& key, std::stop_token stop) {
+    return policy_status_reconciler_.Reconcile(key, stop);
   });
   kube::ControllerOptions networks;
   networks.name = "rdmanetwork";
-  network_controller_loop_ = &manager_.AddController(networks, [this](const std::string& key, std::stop_token stop) {
-    return network_controller_.Reconcile(key, stop);
+  network_loop_ = &manager_.AddController(networks, [this](const std::string& key, std::stop_token stop) {
+    return network_reconciler_.Reconcile(key, stop);
   });
 
-  ctx_.enqueue_network = [this](const std::string& key) { network_controller_loop_->queue().Add(key); };
-  ctx_.enqueue_node = [this](const std::string& node) { node_controller_->queue().Add(node); };
+  ctx_.enqueue_network = [this](const std::string& key) { network_loop_->queue().Add(key); };
+  ctx_.enqueue_node = [this](const std::string& node) { node_state_loop_->queue().Add(node); };
   ctx_.enqueue_all_policies = [this] { EnqueueAllPolicies(); };
   AddHandlers();
 }
@@ -95,17 +95,17 @@ Operator::Operator(std::shared_ptr<kube::Client> client, OperatorOptions options
 Operator::~Operator() = default;
 
 void Operator::EnqueueAllNodes() {
-  for (const auto& k : ctx_.nodes->store().Keys()) node_controller_->queue().Add(k);
+  for (const auto& k : ctx_.nodes->store().Keys()) node_state_loop_->queue().Add(k);
   // Node states whose Node is gone are cleaned up by the same reconcile.
-  for (const auto& k : ctx_.node_states->store().Keys()) node_controller_->queue().Add(k);
+  for (const auto& k : ctx_.node_states->store().Keys()) node_state_loop_->queue().Add(k);
 }
 
 void Operator::EnqueueAllPolicies() {
-  for (const auto& k : ctx_.policies->store().Keys()) policy_controller_->queue().AddAfter(k, options_.rollup_delay);
+  for (const auto& k : ctx_.policies->store().Keys()) policy_status_loop_->queue().AddAfter(k, options_.rollup_delay);
 }
 
 void Operator::EnqueueAllNetworks() {
-  for (const auto& k : ctx_.networks->store().Keys()) network_controller_loop_->queue().Add(k);
+  for (const auto& k : ctx_.networks->store().Keys()) network_loop_->queue().Add(k);
 }
 
 void Operator::EnqueueNodesSelectedBy(std::initializer_list<const nlohmann::json*> objs) {
@@ -126,7 +126,7 @@ void Operator::EnqueueNodesSelectedBy(std::initializer_list<const nlohmann::json
     if (!node) continue;  // deleted since Keys()
     auto labels = kube::LabelsFromJson(Field(*node, "metadata", "labels"));
     if (std::any_of(policies.begin(), policies.end(), [&](const auto& p) { return SelectsNode(p, labels); }))
-      node_controller_->queue().Add(kube::NameOf(*node));
+      node_state_loop_->queue().Add(kube::NameOf(*node));
   }
 }
 
@@ -134,7 +134,7 @@ void Operator::AddHandlers() {
   // Nodes: a label change can change which policies select the node.
   kube::EventHandler nodes;
   nodes.on_add = [this](const nlohmann::json& n) {
-    node_controller_->queue().Add(kube::NameOf(n));
+    node_state_loop_->queue().Add(kube::NameOf(n));
     EnqueueAllPolicies();
   };
   nodes.on_update = [this](const nlohmann::json& old_obj, const nlohmann::json& new_obj) {
@@ -142,7 +142,7 @@ void Operator::AddHandlers() {
         kube::UidOf(old_obj) == kube::UidOf(new_obj) &&
         Field(old_obj, "metadata", "deletionTimestamp") == Field(new_obj, "metadata", "deletionTimestamp"))
       return;  // status heartbeats: nothing for us
-    node_controller_->queue().Add(kube::NameOf(new_obj));
+    node_state_loop_->queue().Add(kube::NameOf(new_obj));
     EnqueueAllPolicies();
   };
   nodes.on_delete = nodes.on_add;
@@ -152,14 +152,14 @@ void Operator::AddHandlers() {
   // merge; anything in status can change readiness rollups.
   kube::EventHandler states;
   states.on_add = [this](const nlohmann::json& s) {
-    node_controller_->queue().Add(kube::NameOf(s));
+    node_state_loop_->queue().Add(kube::NameOf(s));
     EnqueueAllPolicies();
   };
   states.on_update = [this](const nlohmann::json& old_obj, const nlohmann::json& new_obj) {
     if (Field(old_obj, "status", "interfaces") != Field(new_obj, "status", "interfaces") ||
         Field(old_obj, "spec") != Field(new_obj, "spec") ||
         Field(old_obj, "metadata", "annotations") != Field(new_obj, "metadata", "annotations"))
-      node_controller_->queue().Add(kube::NameOf(new_obj));
+      node_state_loop_->queue().Add(kube::NameOf(new_obj));
     if (Field(old_obj, "status") != Field(new_obj, "status") || Field(old_obj, "spec") != Field(new_obj, "spec"))
       EnqueueAllPolicies();
   };
@@ -171,7 +171,7 @@ void Operator::AddHandlers() {
   kube::EventHandler policies;
   policies.on_add = [this](const nlohmann::json& p) {
     EnqueueNodesSelectedBy({&p});
-    policy_controller_->queue().Add(kube::NameOf(p));
+    policy_status_loop_->queue().Add(kube::NameOf(p));
     EnqueueAllPolicies();
   };
   policies.on_update = [this](const nlohmann::json& old_obj, const nlohmann::json& new_obj) {
@@ -179,7 +179,7 @@ void Operator::AddHandlers() {
         Field(old_obj, "metadata", "deletionTimestamp") == Field(new_obj, "metadata", "deletionTimestamp"))
       return;  // a status write (ours)
     EnqueueNodesSelectedBy({&old_obj, &new_obj});  // what either selects
-    policy_controller_->queue().Add(kube::NameOf(new_obj));
+    policy_status_loop_->queue().Add(kube::NameOf(new_obj));
     EnqueueAllPolicies();
   };
   policies.on_delete = [this](const nlohmann::json& p) {
@@ -191,14 +191,14 @@ void Operator::AddHandlers() {
   // Networks: their own NADs and status, and every node's IP blocks.
   kube::EventHandler networks;
   networks.on_add = [this](const nlohmann::json& n) {
-    network_controller_loop_->queue().Add(kube::KeyOf(n));
+    network_loop_->queue().Add(kube::KeyOf(n));
     EnqueueAllNodes();
   };
   networks.on_update = [this](const nlohmann::json& old_obj, const nlohmann::json& new_obj) {
     if (kube::GenerationOf(old_obj) == kube::GenerationOf(new_obj) &&
         Field(old_obj, "metadata", "deletionTimestamp") == Field(new_obj, "metadata", "deletionTimestamp"))
       return;
-    network_controller_loop_->queue().Add(kube::KeyOf(new_obj));
+    network_loop_->queue().Add(kube::KeyOf(new_obj));
     EnqueueAllNodes();
   };
   networks.on_delete = networks.on_add;
@@ -210,7 +210,7 @@ void Operator::AddHandlers() {
   auto nad_crd = [this](const nlohmann::json& crd) {
     if (kube::NameOf(crd) != kNadCrdName) return;
     EnqueueAllNetworks();
-    network_controller_loop_->queue().Add(kOrphanSweepKey);
+    network_loop_->queue().Add(kOrphanSweepKey);
   };
   crds.on_add = nad_crd;
   crds.on_update = [nad_crd](const nlohmann::json&, const nlohmann::json& n) { nad_crd(n); };

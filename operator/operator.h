@@ -4,6 +4,10 @@
 // recorder; and the event handlers that decide which keys a change wakes
 // ("only the nodes a change affects"). main() parses flags and calls Run();
 // tests and the benchmark build one in-process the same way.
+//
+// Words, as in controller-runtime: a controller is a loop (kube::Controller:
+// a work queue and its workers) that runs a reconciler (the logic, e.g.
+// NodeStateReconciler) on each key.
 #pragma once
 
 #include <chrono>
@@ -16,10 +20,10 @@
 #include "kube/client.h"
 #include "kube/events.h"
 #include "kube/manager.h"
-#include "operator/network_controller.h"
-#include "operator/node_state_controller.h"
+#include "operator/network_reconciler.h"
+#include "operator/node_state_reconciler.h"
 #include "operator/operator_context.h"
-#include "operator/policy_status_controller.h"
+#include "operator/policy_status_reconciler.h"
 
 namespace rdma_operator {
 
@@ -57,12 +61,14 @@ class Operator {
   kube::Manager manager_;
   kube::EventRecorder events_;
   OperatorContext ctx_;
-  NodeStateController node_state_controller_;
-  PolicyStatusController policy_status_controller_;
-  NetworkController network_controller_;
-  kube::Controller* node_controller_ = nullptr;
-  kube::Controller* policy_controller_ = nullptr;
-  kube::Controller* network_controller_loop_ = nullptr;
+  NodeStateReconciler node_state_reconciler_;
+  PolicyStatusReconciler policy_status_reconciler_;
+  NetworkReconciler network_reconciler_;
+  // The loops that run the reconcilers above (owned by manager_); their
+  // queues are where handlers and wake-ups put keys.
+  kube::Controller* node_state_loop_ = nullptr;
+  kube::Controller* policy_status_loop_ = nullptr;
+  kube::Controller* network_loop_ = nullptr;
   std::unique_ptr<kube::HealthServer> metrics_server_;
 };
 

@@ -1,7 +1,7 @@
-// What every controller of the operator shares: the client, the informer
+// What every reconciler of the operator shares: the client, the informer
 // caches it reads from, the block ledger, the event recorder, and hooks to
-// wake other controllers. Built once by Operator (operator.h); the
-// controllers hold a reference to it.
+// put keys in the other controllers' queues. Built once by Operator
+// (operator.h); the reconcilers hold a reference to it.
 #pragma once
 
 #include <functional>
@@ -32,18 +32,18 @@ struct OperatorContext {
   kube::MetricsRegistry* metrics = nullptr;
   BlockLedger ledger;
 
-  // Wake-ups between controllers (set by Operator).
+  // Wake-ups between controllers: add keys to their queues (set by Operator).
   std::function<void(const std::string& network_key)> enqueue_network;
   std::function<void(const std::string& node)> enqueue_node;
   std::function<void()> enqueue_all_policies;
 
   // Rebuilds the ledger from the allocations recorded in RdmaNodeState specs
   // the first time it is called (the informers have synced by then); later
-  // calls return at once. Every controller calls it before using the ledger.
+  // calls return at once. Every reconciler calls it before using the ledger.
   void EnsureLedgerSeeded();
 
   // Valid policies from the cache, parsed. Invalid ones are skipped here and
-  // reported by the policy status controller.
+  // reported by the policy status reconciler.
   std::vector<api::RdmaNodePolicy> ValidPolicies() const;
   // Valid networks from the cache, parsed.
   std::vector<api::RdmaNetwork> ValidNetworks() const;

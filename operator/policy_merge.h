@@ -2,7 +2,7 @@
 // its agent reported, the per-PF configuration the node should have (the
 // interfaces and rdmaNamespaceMode of RdmaNodeState.spec), which policies
 // apply, and the conflicts. Pure, no I/O; GUID and IP blocks are added later
-// by the node-state controller from the block ledger (block_ledger.h).
+// by the node-state reconciler from the block ledger (node_state_plan.h).
 //
 // Rules (docs/api.md, "priority"):
 // - Per PF, the policies with the lowest priority number decide the PF-level

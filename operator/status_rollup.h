@@ -1,6 +1,6 @@
 // Status rollups: what RdmaNodePolicy.status and RdmaNetwork.status should
 // say (counts and the Ready / Progressing / Degraded conditions, kstatus
-// style), computed from the world without I/O. The controllers add
+// style), computed from the world without I/O. The reconcilers add
 // timestamps (api::SetCondition) and write only when something changed.
 #pragma once
 

@@ -1,4 +1,4 @@
-// PolicyStatusController: RdmaNodePolicy.status (matchedNodes, readyNodes,
+// PolicyStatusReconciler: RdmaNodePolicy.status (matchedNodes, readyNodes,
 // Ready / Progressing / Degraded with observedGeneration), one reconcile
 // per policy (key = policy name), from RollUpPolicy (status_rollup.h). It
 // re-validates the policy, so an invalid one is Degraded/InvalidSpec with
@@ -15,9 +15,9 @@
 
 namespace rdma_operator {
 
-class PolicyStatusController {
+class PolicyStatusReconciler {
  public:
-  explicit PolicyStatusController(OperatorContext& ctx) : ctx_(ctx) {}
+  explicit PolicyStatusReconciler(OperatorContext& ctx) : ctx_(ctx) {}
   kube::Result<kube::ReconcileResult> Reconcile(const std::string& policy, std::stop_token stop);
 
  private:

@@ -1,4 +1,4 @@
-// NetworkController: RdmaNetwork -> NetworkAttachmentDefinitions and
+// NetworkReconciler: RdmaNetwork -> NetworkAttachmentDefinitions and
 // RdmaNetwork.status, one reconcile per network (key = "namespace/name").
 // It renders one NAD per target namespace (nad_render.h), creates or updates
 // the ones it rendered before, never touches a NAD of the same name that
@@ -21,9 +21,9 @@ namespace rdma_operator {
 // that no longer exists" (networks deleted while no operator ran).
 inline constexpr char kOrphanSweepKey[] = "<orphan-sweep>";
 
-class NetworkController {
+class NetworkReconciler {
  public:
-  explicit NetworkController(OperatorContext& ctx) : ctx_(ctx) {}
+  explicit NetworkReconciler(OperatorContext& ctx) : ctx_(ctx) {}
   kube::Result<kube::ReconcileResult> Reconcile(const std::string& key, std::stop_token stop);
 
   // Whether the NetworkAttachmentDefinition CRD is installed (per the CRD

@@ -1,11 +1,11 @@
-#include "operator/network_controller.h"
+#include "operator/network_reconciler.h"
 
 #include <spdlog/spdlog.h>
 
 #include "kube/timestamps.h"
 #include "operator/address_pools.h"
 #include "operator/nad_render.h"
-#include "operator/policy_status_controller.h"
+#include "operator/policy_status_reconciler.h"
 #include "operator/resources.h"
 #include "operator/status_rollup.h"
 
@@ -16,11 +16,21 @@ namespace {
 // namespace) is looked at again.
 constexpr auto kRecheck = std::chrono::seconds(30);
 
+// A NAD write as messages name it: "create NAD x: <error>" when it failed,
+// "created NAD x" when it is done.
+struct NadWrite {
+  const char* verb;
+  const char* past;
+  const char* event_reason;
+};
+constexpr NadWrite kCreateNad{"create", "created", "NadCreated"};
+constexpr NadWrite kUpdateNad{"update", "updated", "NadUpdated"};
+
 }  // namespace
 
-bool NetworkController::NadCrdInstalled() const { return ctx_.crds->store().Get(kNadCrdName) != nullptr; }
+bool NetworkReconciler::NadCrdInstalled() const { return ctx_.crds->store().Get(kNadCrdName) != nullptr; }
 
-kube::Status NetworkController::DeleteRenderedNads(const std::string& ns, const std::string& name,
+kube::Status NetworkReconciler::DeleteRenderedNads(const std::string& ns, const std::string& name,
                                                    const std::set<std::string>& keep_namespaces,
                                                    const nlohmann::json* network) {
   kube::ListOptions o;
@@ -46,7 +56,7 @@ kube::Status NetworkController::DeleteRenderedNads(const std::string& ns, const 
   return {};
 }
 
-kube::Result<kube::ReconcileResult> NetworkController::NetworkGone(const std::string& ns, const std::string& name) {
+kube::Result<kube::ReconcileResult> NetworkReconciler::NetworkGone(const std::string& ns, const std::string& name) {
   ctx_.ledger.DropPool(IpPoolName(ns, name));
   // Nodes drop their block of this network from their spec.
   if (ctx_.enqueue_node)
@@ -56,7 +66,7 @@ kube::Result<kube::ReconcileResult> NetworkController::NetworkGone(const std::st
   return kube::ReconcileResult::Done();
 }
 
-kube::Result<kube::ReconcileResult> NetworkController::SweepOrphans() {
+kube::Result<kube::ReconcileResult> NetworkReconciler::SweepOrphans() {
   if (!NadCrdInstalled()) return kube::ReconcileResult::Done();
   kube::ListOptions o;
   o.label_selector = kNetworkNameLabel;  // every NAD we rendered
@@ -70,7 +80,7 @@ kube::Result<kube::ReconcileResult> NetworkController::SweepOrphans() {
   return kube::ReconcileResult::Done();
 }
 
-kube::Result<kube::ReconcileResult> NetworkController::Reconcile(const std::string& key, std::stop_token) {
+kube::Result<kube::ReconcileResult> NetworkReconciler::Reconcile(const std::string& key, std::stop_token) {
   ctx_.EnsureLedgerSeeded();
   if (key == kOrphanSweepKey) return SweepOrphans();
   std::string ns, name;
@@ -101,10 +111,9 @@ kube::Result<kube::ReconcileResult> NetworkController::Reconcile(const std::stri
         continue;
       }
       kube::Result<nlohmann::json> written = nlohmann::json();
-      std::string action;
+      const NadWrite* action = &kCreateNad;
       if (!got.ok()) {
         written = ctx_.client->Create(NetworkAttachmentDefinitions(), api::ToJson(desired), WriteOptions());
-        action = "created";
       } else {
         api::NetworkAttachmentDefinition existing;
         (void)api::FromJson(*got, &existing);
@@ -120,7 +129,7 @@ kube::Result<kube::ReconcileResult> NetworkController::Reconcile(const std::stri
         for (const auto& [k, v] : desired.metadata.labels) existing.metadata.labels[k] = v;
         for (const auto& [k, v] : desired.metadata.annotations) existing.metadata.annotations[k] = v;
         written = ctx_.client->Update(NetworkAttachmentDefinitions(), api::ToJson(existing), WriteOptions());
-        action = "updated";
+        action = &kUpdateNad;
       }
       if (!written.ok()) {
         if (kube::IsConflict(written.error()) || kube::IsAlreadyExists(written.error())) return written.error();
@@ -128,16 +137,16 @@ kube::Result<kube::ReconcileResult> NetworkController::Reconcile(const std::stri
           facts.missing_namespaces.push_back(desired.metadata.namespace_);
           recheck = true;
         } else {
-          facts.write_errors.push_back(action.substr(0, action.size() - 1) + " NetworkAttachmentDefinition " + nad_key +
-                                       ": " + written.error().message);
+          facts.write_errors.push_back(std::string(action->verb) + " NetworkAttachmentDefinition " + nad_key + ": " +
+                                       written.error().message);
         }
         continue;
       }
       rendered.push_back({desired.metadata.namespace_, desired.metadata.name, {}});
-      spdlog::info("operator: {} NetworkAttachmentDefinition nad={} network={}", action, nad_key, key);
+      spdlog::info("operator: {} NetworkAttachmentDefinition nad={} network={}", action->past, nad_key, key);
       if (ctx_.events)
-        ctx_.events->Record(*obj, "Normal", action == "created" ? "NadCreated" : "NadUpdated", "Reconcile",
-                            action + " NetworkAttachmentDefinition " + nad_key);
+        ctx_.events->Record(*obj, "Normal", action->event_reason, "Reconcile",
+                            std::string(action->past) + " NetworkAttachmentDefinition " + nad_key);
     }
     if (auto s = DeleteRenderedNads(ns, name, namespaces, obj.get()); !s.ok()) return s.error();
     status.network_attachment_definitions = rendered;

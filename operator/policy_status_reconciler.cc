@@ -1,4 +1,4 @@
-#include "operator/policy_status_controller.h"
+#include "operator/policy_status_reconciler.h"
 
 #include <spdlog/spdlog.h>
 
@@ -22,7 +22,7 @@ std::vector<std::string> ApplyConditions(std::vector<api::Condition>* existing,
   return flipped;
 }
 
-void PolicyStatusController::AddGuidPoolExhaustion(const api::RdmaNodePolicy& policy,
+void PolicyStatusReconciler::AddGuidPoolExhaustion(const api::RdmaNodePolicy& policy,
                                                    std::vector<api::Condition>* conditions) const {
   if (!policy.spec.guid || policy.spec.guid->mode != "Pool" || !policy.spec.guid->pool) return;
   const api::GuidRange& range = *policy.spec.guid->pool;
@@ -48,7 +48,7 @@ void PolicyStatusController::AddGuidPoolExhaustion(const api::RdmaNodePolicy& po
   }
 }
 
-kube::Result<kube::ReconcileResult> PolicyStatusController::Reconcile(const std::string& name, std::stop_token) {
+kube::Result<kube::ReconcileResult> PolicyStatusReconciler::Reconcile(const std::string& name, std::stop_token) {
   kube::ObjectPtr obj = ctx_.policies->store().Get(name);
   if (!obj || (*obj)["metadata"].contains("deletionTimestamp")) return kube::ReconcileResult::Done();
   api::RdmaNodePolicy policy;
