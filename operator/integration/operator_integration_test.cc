@@ -52,6 +52,14 @@ bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds limit 
   return pred();
 }
 
+// The integer at `path` ("/status/readyNodes") of an object read from the
+// API, 0 while the operator has not written it (or the object is not there):
+// json::value() would throw on the missing parent.
+int64_t IntAt(const json& obj, const std::string& path) {
+  const json::json_pointer p(path);
+  return obj.is_object() && obj.contains(p) && obj[p].is_number_integer() ? obj[p].get<int64_t>() : 0;
+}
+
 const json* FindCond(const json& obj, const std::string& type) {
   if (!obj.contains("status") || !obj["status"].contains("conditions")) return nullptr;
   for (const auto& c : obj["status"]["conditions"])
@@ -288,7 +296,7 @@ TEST_F(OperatorCluster, DocsExamplesRollOutAndSurviveARestartWithoutReallocation
   json net;
   ASSERT_TRUE(WaitFor([&] {
     net = Get(RdmaNetworks(), "default", "roce-net");
-    return CondIs(net, "Ready", "True", "Rendered") && net["status"]["addresses"].value("allocatedBlocks", 0) == 2;
+    return CondIs(net, "Ready", "True", "Rendered") && IntAt(net, "/status/addresses/allocatedBlocks") == 2;
   })) << net.dump(2);
   EXPECT_EQ(net["status"]["addresses"]["capacityBlocks"], 10);
   EXPECT_EQ(net["status"]["networkAttachmentDefinitions"].size(), 2u);
@@ -297,13 +305,13 @@ TEST_F(OperatorCluster, DocsExamplesRollOutAndSurviveARestartWithoutReallocation
   json policy;
   ASSERT_TRUE(WaitFor([&] {
     policy = Get(RdmaNodePolicies(), "", "roce-cx5");
-    return policy["status"].value("matchedNodes", 0) == 2 && CondIs(policy, "Progressing", "True", "Applying");
+    return IntAt(policy, "/status/matchedNodes") == 2 && CondIs(policy, "Progressing", "True", "Applying");
   })) << policy.dump(2);
   ReportApplied("roce-1");
   ReportApplied("roce-2");
   ASSERT_TRUE(WaitFor([&] {
     policy = Get(RdmaNodePolicies(), "", "roce-cx5");
-    return policy["status"].value("readyNodes", 0) == 2 && CondIs(policy, "Ready", "True", "Applied") &&
+    return IntAt(policy, "/status/readyNodes") == 2 && CondIs(policy, "Ready", "True", "Applied") &&
            CondIs(policy, "Degraded", "False");
   })) << policy.dump(2);
 
@@ -311,7 +319,7 @@ TEST_F(OperatorCluster, DocsExamplesRollOutAndSurviveARestartWithoutReallocation
   ASSERT_TRUE(client_->Delete(kube::resources::Nodes(), "", "roce-2").ok());
   ASSERT_TRUE(WaitFor([&] {
     net = Get(RdmaNetworks(), "default", "roce-net");
-    return State("roce-2").is_null() && net["status"]["addresses"].value("allocatedBlocks", 0) == 1;
+    return State("roce-2").is_null() && IntAt(net, "/status/addresses/allocatedBlocks") == 1;
   })) << net.dump(2);
 
   // Restart the operator; a new node joins. Nothing already allocated moves.
