@@ -1,6 +1,7 @@
 #include "e2e/testapi/http_server.h"
 
 #include <openssl/x509.h>
+#include <strings.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/beast/core.hpp>
@@ -10,6 +11,7 @@
 #include <deque>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "e2e/testapi/status.h"
 
@@ -139,9 +141,15 @@ class WatchBase {
 using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-std::optional<Identity> PeerIdentity(SSL* ssl) {
+// The client certificate of a finished handshake, if one was presented. The
+// handshake accepts any certificate (see main.cc), as kube-apiserver's does,
+// so that one our CA did not sign is refused with a 401 Status, not a TLS
+// alert: OpenSSL's verdict on it is kept in the verify result.
+std::optional<PeerCertificate> PeerCertificateOf(SSL* ssl) {
   X509* cert = SSL_get1_peer_certificate(ssl);
   if (!cert) return std::nullopt;
+  PeerCertificate peer;
+  peer.verified = SSL_get_verify_result(ssl) == X509_V_OK;
   Identity id;
   X509_NAME* name = X509_get_subject_name(cert);
   for (int i = 0; i < X509_NAME_entry_count(name); ++i) {
@@ -156,8 +164,8 @@ std::optional<Identity> PeerIdentity(SSL* ssl) {
     if (nid == NID_organizationName) id.groups.push_back(v);
   }
   X509_free(cert);
-  if (id.user.empty()) return std::nullopt;
-  return id;
+  if (!id.user.empty()) peer.identity = std::move(id);
+  return peer;
 }
 
 template <class Stream>
@@ -177,7 +185,7 @@ class Session : public WatchBase, public std::enable_shared_from_this<Session<St
       stream_.async_handshake(net::ssl::stream_base::server,
                               [self = this->shared_from_this()](beast::error_code ec) {
                                 if (ec) return;  // a client that gave up or spoke plain HTTP
-                                self->cert_identity_ = PeerIdentity(self->stream_.native_handle());
+                                self->peer_cert_ = PeerCertificateOf(self->stream_.native_handle());
                                 self->ReadRequest();
                               });
     } else {
@@ -243,19 +251,34 @@ class Session : public WatchBase, public std::enable_shared_from_this<Session<St
     request_.body = std::move(req.body());
     keep_alive_ = req.keep_alive();
 
+    // What kube-apiserver's default system:public-info-viewer binding lets
+    // anyone, system:anonymous included, read.
     bool open_path = request_.path == "/healthz" || request_.path == "/livez" || request_.path == "/readyz" ||
                      request_.path == "/version";
-    auto id = server_.Authenticate(std::string(req[http::field::authorization]), cert_identity_);
-    if (!id && !open_path) {
+    auto id = server_.Authenticate(std::string(req[http::field::authorization]), peer_cert_ ? &*peer_cert_ : nullptr);
+    // Without RBAC there is no rule that could refuse system:anonymous with
+    // a 403 (as a real server with RBAC does), and every authenticated user
+    // may do everything; so anonymous requests keep a 401 outside the open
+    // paths rather than being admitted (docs/kube-testapi.md).
+    if (!id || (id->user == kAnonymousUser && !open_path)) {
+      request_.user = id ? id->user : "";
       Response r;
       r.code = 401;
       r.body = FailureStatus(401, "Unauthorized", "Unauthorized").dump();
       Write(std::move(r), keep_alive_);
       return;
     }
-    request_.user = id ? id->user : "system:anonymous";
+    request_.user = id->user;
 
-    bool api_path = !open_path && !request_.path.starts_with("/admin");
+    bool admin_path = request_.path == "/admin" || request_.path.starts_with("/admin/");
+    if (admin_path && !server_.options().admin_endpoints) {
+      Response r;
+      r.code = 404;
+      r.body = FailureStatus(404, "NotFound", "the server could not find the requested resource").dump();
+      Write(std::move(r), keep_alive_);
+      return;
+    }
+    bool api_path = !open_path && !admin_path;
     Faults f = server_.faults();
     if (api_path && f.latency_ms > 0) {
       fault_timer_.expires_after(std::chrono::milliseconds(f.latency_ms));
@@ -443,7 +466,7 @@ class Session : public WatchBase, public std::enable_shared_from_this<Session<St
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::optional<Identity> cert_identity_;
+  std::optional<PeerCertificate> peer_cert_;
   Request request_;
   bool keep_alive_ = true;
   std::chrono::steady_clock::time_point started_;
@@ -559,15 +582,30 @@ void HttpServer::OnChange(const Change& change) {
   for (auto& w : targets) w->Offer(change);
 }
 
-std::optional<Identity> HttpServer::Authenticate(const std::string& authorization,
-                                                 const std::optional<Identity>& cert) {
-  if (authorization.starts_with("Bearer ")) {
-    if (!tokens_) return std::nullopt;
-    return tokens_->Lookup(authorization.substr(7));
+std::optional<Identity> HttpServer::Authenticate(const std::string& authorization, const PeerCertificate* cert) {
+  bool presented = false;
+  if (cert) {
+    if (!cert->verified) presented = true;
+    else if (cert->identity) return cert->identity;
+    // (Verified but without a CN, it names no user: kube-apiserver ignores it.)
   }
-  if (cert) return cert;
+  // "Bearer <token>", the scheme in any case, read as kube-apiserver reads
+  // it; another scheme, or no token after it, is no credential at all.
+  std::string_view auth = authorization;
+  while (!auth.empty() && auth.front() == ' ') auth.remove_prefix(1);
+  if (auth.size() > 7 && strncasecmp(auth.data(), "bearer ", 7) == 0) {
+    std::string token(auth.substr(7, auth.find(' ', 7) - 7));
+    if (!token.empty()) {
+      if (tokens_) {
+        if (auto id = tokens_->Lookup(token)) return id;
+      }
+      presented = true;
+    }
+  }
+  if (presented) return std::nullopt;
   if (!ssl_) return Identity{"system:admin", {"system:masters"}};  // plain HTTP: the insecure port
-  return std::nullopt;
+  if (!options_.anonymous_auth) return std::nullopt;
+  return Identity{kAnonymousUser, {kUnauthenticatedGroup}};
 }
 
 int HttpServer::RollFault() {

@@ -1,6 +1,8 @@
 // The HTTP(S) front of kube-testapi (Boost.Beast over Boost.Asio, one
-// thread): authenticates each request (client certificate or bearer
-// token), injects configured faults, hands the request to Api, and streams
+// thread): authenticates each request as kube-apiserver does (client
+// certificate, bearer token, else system:anonymous; a credential that does
+// not authenticate is 401), answers /admin (fault injection) unless turned
+// off, injects configured faults, hands the request to Api, and streams
 // watches as chunked JSON lines — batching lines that queue up while a
 // write is in flight, and dropping a watcher that falls too far behind.
 #pragma once
@@ -29,6 +31,17 @@ struct Identity {
   std::vector<std::string> groups;
 };
 
+// Who a request without credentials is, on kube-apiserver with anonymous
+// authentication on.
+inline constexpr const char* kAnonymousUser = "system:anonymous";
+inline constexpr const char* kUnauthenticatedGroup = "system:unauthenticated";
+
+// The client certificate a TLS connection presented.
+struct PeerCertificate {
+  bool verified = false;  // signed by our CA (and in date)
+  std::optional<Identity> identity;  // CN = user, O = groups; unset without a CN
+};
+
 // A kube-apiserver static token file (CSV: token,user,uid,"group1,group2"),
 // re-read when it changes on disk so tests can rotate tokens.
 class TokenFile {
@@ -47,6 +60,11 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
   std::optional<std::filesystem::path> token_file;
+  // Requests without credentials are system:anonymous (as kube-apiserver's
+  // --anonymous-auth); false: they are 401, even on /healthz and /version.
+  bool anonymous_auth = true;
+  // Serve /admin/... (fault injection); false: 404 there, as on a real server.
+  bool admin_endpoints = true;
   int bookmark_interval_seconds = 10;
   size_t max_body_bytes = 3 * 1024 * 1024;
   size_t max_watch_backlog_bytes = 64 * 1024 * 1024;  // then the watch is dropped
@@ -75,7 +93,12 @@ class HttpServer : public ChangeListener {
   boost::asio::io_context& io() { return io_; }
   Api& api() { return api_; }
   const ServerOptions& options() const { return options_; }
-  std::optional<Identity> Authenticate(const std::string& authorization, const std::optional<Identity>& cert);
+  // Who sent a request with this Authorization header and client
+  // certificate (null: none presented). nullopt: 401 Unauthorized, because a
+  // credential was presented and none authenticates, or there is none and
+  // anonymous requests are off. kube-apiserver's order: any valid credential
+  // wins; otherwise any presented one fails the request; otherwise anonymous.
+  std::optional<Identity> Authenticate(const std::string& authorization, const PeerCertificate* cert);
   // A fault to inject for this request, if the dice say so (code 0: none).
   int RollFault();
   void AddWatch(const std::shared_ptr<WatchBase>& w);

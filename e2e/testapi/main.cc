@@ -25,7 +25,7 @@ namespace net = boost::asio;
 int main(int argc, char** argv) {
   std::string listen, data_dir, kubeconfig_out, token_file, log_level, fault_code;
   std::vector<std::string> users, hostnames;
-  bool tls = false;
+  bool tls = false, anonymous_auth = true, admin_endpoints = true;
   size_t history = 0, max_body = 0;
   int bookmark_interval = 0, latency = 0;
   double error_rate = 0;
@@ -39,6 +39,10 @@ int main(int argc, char** argv) {
       "NAME[:GROUP,...] also write <kubeconfig-out>.<NAME> with a client certificate for that user (repeatable)")(
       "hostname", po::value(&hostnames)->composing(), "extra DNS name or IP for the server certificate (repeatable)")(
       "token-file", po::value(&token_file), "static tokens (CSV token,user,uid,\"groups\"), re-read when changed")(
+      "anonymous-auth", po::value(&anonymous_auth)->default_value(true)->implicit_value(true),
+      "requests without credentials are system:anonymous (may read /healthz, /version); false: 401 for them")(
+      "admin-endpoints", po::value(&admin_endpoints)->default_value(true)->implicit_value(true),
+      "serve /admin/... (fault injection); false: 404 there, like a real API server")(
       "history-size", po::value(&history)->default_value(10000), "changes kept for watches to resume from")(
       "bookmark-interval", po::value(&bookmark_interval)->default_value(10), "seconds between watch bookmarks")(
       "max-body-bytes", po::value(&max_body)->default_value(3 * 1024 * 1024), "largest request body accepted")(
@@ -68,6 +72,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!token_file.empty()) sopts.token_file = token_file;
+  sopts.anonymous_auth = anonymous_auth;
+  sopts.admin_endpoints = admin_endpoints;
   sopts.bookmark_interval_seconds = std::max(1, bookmark_interval);
   sopts.max_body_bytes = max_body;
 
@@ -108,7 +114,11 @@ int main(int argc, char** argv) {
     ssl->use_certificate_chain(net::buffer(pki->server.cert_pem));
     ssl->use_private_key(net::buffer(pki->server.key_pem), net::ssl::context::pem);
     ssl->add_certificate_authority(net::buffer(pki->ca.cert_pem));
-    ssl->set_verify_mode(net::ssl::verify_peer);  // a certificate is optional: tokens work too
+    // A certificate is optional (tokens work too), and the handshake accepts
+    // any, as kube-apiserver's does: one our CA did not sign gets a 401
+    // Status from the HTTP layer (PeerCertificateOf), not a TLS alert.
+    ssl->set_verify_mode(net::ssl::verify_peer);
+    ssl->set_verify_callback([](bool, net::ssl::verify_context&) { return true; });
   }
 
   testapi::HttpServer* server_ptr = nullptr;

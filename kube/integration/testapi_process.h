@@ -1,6 +1,7 @@
 // Starts, stops and restarts the test API server (e2e/testapi) for kube/
 // integration tests, and tells whether the tests run against it or against a
-// real cluster (KUBECONFIG set). Header-only; used only by integration tests.
+// real cluster (RDMA_TEST_KUBECONFIG set). Header-only; used only by
+// integration tests.
 #pragma once
 
 #include <fcntl.h>
@@ -20,6 +21,15 @@
 extern char** environ;
 
 namespace kube::testing {
+
+// The kubeconfig of the real cluster the integration tests were asked to
+// run against ($RDMA_TEST_KUBECONFIG), or "" when they start kube-testapi.
+// $KUBECONFIG is never read: it names whatever cluster the developer's
+// shell works with, and the tests create and delete objects there.
+inline std::string RealClusterKubeconfig() {
+  const char* kc = std::getenv("RDMA_TEST_KUBECONFIG");
+  return kc != nullptr ? kc : "";
+}
 
 class TestApiProcess {
  public:

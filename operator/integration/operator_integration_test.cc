@@ -1,11 +1,14 @@
 // Integration tests for rdma-operator against a live API server: kube-testapi
-// (started per test) or, when KUBECONFIG is set, a real cluster. The test
-// plays the agents: it creates Node objects, writes the NICs "found" into
+// (started per test) or, when RDMA_TEST_KUBECONFIG names a kubeconfig, a real
+// cluster (never the one in KUBECONFIG). The test plays the agents: it
+// creates Node objects, writes the NICs "found" into
 // RdmaNodeState.status.interfaces and later reports the spec applied. It
 // asserts what a user would check: node state specs, NADs, allocations,
 // conditions. Every wait has a deadline and re-checks the API (no sleeps
-// standing in for synchronisation). On a real cluster the objects carry a
-// random suffix and the fault tests (NAD CRD removal) are skipped.
+// standing in for synchronisation). Objects carry a random suffix and are
+// deleted afterwards; on a real cluster the tests that need a cluster of
+// their own (the docs examples with their fixed names, no NAD CRD) are
+// skipped, and the NAD CRD is installed only if the cluster has none.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -13,6 +16,7 @@
 #include <fstream>
 #include <functional>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "kube/client.h"
@@ -48,6 +52,14 @@ bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds limit 
   return pred();
 }
 
+// The integer at `path` ("/status/readyNodes") of an object read from the
+// API, 0 while the operator has not written it (or the object is not there):
+// json::value() would throw on the missing parent.
+int64_t IntAt(const json& obj, const std::string& path) {
+  const json::json_pointer p(path);
+  return obj.is_object() && obj.contains(p) && obj[p].is_number_integer() ? obj[p].get<int64_t>() : 0;
+}
+
 const json* FindCond(const json& obj, const std::string& type) {
   if (!obj.contains("status") || !obj["status"].contains("conditions")) return nullptr;
   for (const auto& c : obj["status"]["conditions"])
@@ -63,16 +75,14 @@ bool CondIs(const json& obj, const std::string& type, const std::string& status,
 class OperatorCluster : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* kc = std::getenv("KUBECONFIG");
-    real_ = kc != nullptr && *kc != '\0';
+    kubeconfig_ = kube::testing::RealClusterKubeconfig();
+    real_ = !kubeconfig_.empty();
+    const char* bin = std::getenv("KUBE_TESTAPI");
+    if (!real_ && (bin == nullptr || !fs::exists(bin)))
+      GTEST_SKIP() << "neither RDMA_TEST_KUBECONFIG nor KUBE_TESTAPI (path to a built kube-testapi) is set";
     std::string tmpl = (fs::temp_directory_path() / "op-it-XXXXXX").string();
     dir_ = mkdtemp(tmpl.data());
-    if (real_) {
-      kubeconfig_ = kc;
-    } else {
-      const char* bin = std::getenv("KUBE_TESTAPI");
-      if (bin == nullptr || !fs::exists(bin))
-        GTEST_SKIP() << "neither KUBECONFIG nor KUBE_TESTAPI (path to a built kube-testapi) is set";
+    if (!real_) {
       server_ = std::make_unique<kube::testing::TestApiProcess>(bin, dir_);
       ASSERT_EQ(server_->Start(), "");
       kubeconfig_ = server_->kubeconfig();
@@ -88,25 +98,54 @@ class OperatorCluster : public ::testing::Test {
     suffix_ = RandomSuffix();
     ns_ = "op-it-" + suffix_;
     label_ = "it.rdma.dev/" + suffix_;
+    // The operator under test needs this source's CRDs (on a real cluster
+    // this updates rdma.dev's CRDs, as installing the operator does).
     Kubectl("apply -f " + std::string(RDMA_SOURCE_DIR) + "/crds/");
-    if (InstallNadCrd()) Kubectl("apply -f " + std::string(RDMA_SOURCE_DIR) + "/crds/third-party/");
-    Kubectl("create namespace " + ns_);
+    // The NAD CRD belongs to Multus where it is installed: left as it is.
+    if (InstallNadCrd()) CreateUnlessExists("-f " + std::string(RDMA_SOURCE_DIR) + "/crds/third-party/");
+    CreateNamespace(ns_);
   }
 
+  // Deletes what the test created (on kube-testapi the server goes anyway).
+  // Deletion is only asked for: a server without a controller manager never
+  // finishes deleting a namespace, nor collects owned objects.
   void TearDown() override {
     operators_.clear();
     if (client_ && real_) {
-      for (const auto& n : nodes_) (void)client_->Delete(kube::resources::Nodes(), "", n);
+      for (const auto& n : nodes_) {
+        (void)client_->Delete(kube::resources::Nodes(), "", n);
+        (void)client_->Delete(RdmaNodeStates(), "", n);
+      }
       for (const auto& p : policies_) (void)client_->Delete(RdmaNodePolicies(), "", p);
-      (void)client_->Delete(kube::resources::Namespaces(), "", ns_);
+      for (const auto& ns : namespaces_) (void)client_->Delete(kube::resources::Namespaces(), "", ns);
     }
     server_.reset();
-    if (!::testing::Test::HasFailure()) fs::remove_all(dir_);
+    if (!dir_.empty() && !::testing::Test::HasFailure()) fs::remove_all(dir_);
   }
 
   virtual bool InstallNadCrd() { return true; }
-  void NeedTestApi() {
-    if (real_) GTEST_SKIP() << "needs kube-testapi (changes cluster-wide objects)";
+  // Skips the test on a real cluster. GTEST_SKIP returns from this helper
+  // only, so the caller goes on with `if (IsSkipped()) return;`.
+  void NeedTestApi(const char* why) {
+    if (real_) GTEST_SKIP() << why << " (RDMA_TEST_KUBECONFIG is set)";
+  }
+
+  // `kubectl create <args>`, where an object that already exists is fine.
+  void CreateUnlessExists(const std::string& args) {
+    int rc = 0;
+    std::string out = Kubectl("create " + args, true, &rc);
+    if (rc == 0) return;
+    // Each object is reported on its own line; all must be AlreadyExists.
+    std::istringstream lines(out);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.empty() || line.find("created") != std::string::npos) continue;
+      EXPECT_THAT(line, HasSubstr("AlreadyExists")) << "kubectl create " << args << ":\n" << out;
+    }
+  }
+  // Creates a namespace for the test, deleted by TearDown.
+  void CreateNamespace(const std::string& name) {
+    Kubectl("create namespace " + name);
+    namespaces_.push_back(name);
   }
 
   // kubectl against the cluster under test; fails the test on error unless
@@ -192,7 +231,7 @@ class OperatorCluster : public ::testing::Test {
   std::unique_ptr<kube::testing::TestApiProcess> server_;
   std::shared_ptr<kube::Client> client_;
   std::vector<std::unique_ptr<testing::OperatorProcess>> operators_;
-  std::vector<std::string> nodes_, policies_;
+  std::vector<std::string> nodes_, policies_, namespaces_;  // deleted by TearDown
   int applies_ = 0;
 };
 
@@ -200,8 +239,10 @@ class OperatorCluster : public ::testing::Test {
 // then a node leaves, the operator restarts and a node joins: nothing that
 // was allocated moves.
 TEST_F(OperatorCluster, DocsExamplesRollOutAndSurviveARestartWithoutReallocation) {
-  NeedTestApi();  // the examples have fixed names and select real nodes by label
-  Kubectl("create namespace ml");
+  // The examples have fixed names and select the cluster's nodes by label.
+  NeedTestApi("applies the docs examples as they are");
+  if (IsSkipped()) return;
+  CreateUnlessExists("namespace ml");
   Kubectl("apply -f " + std::string(RDMA_SOURCE_DIR) + "/docs/examples/");
   auto& op = StartOperator();
   CreateNode("roce-1", {{"rdma.dev/roce", "true"}});
@@ -255,7 +296,7 @@ TEST_F(OperatorCluster, DocsExamplesRollOutAndSurviveARestartWithoutReallocation
   json net;
   ASSERT_TRUE(WaitFor([&] {
     net = Get(RdmaNetworks(), "default", "roce-net");
-    return CondIs(net, "Ready", "True", "Rendered") && net["status"]["addresses"].value("allocatedBlocks", 0) == 2;
+    return CondIs(net, "Ready", "True", "Rendered") && IntAt(net, "/status/addresses/allocatedBlocks") == 2;
   })) << net.dump(2);
   EXPECT_EQ(net["status"]["addresses"]["capacityBlocks"], 10);
   EXPECT_EQ(net["status"]["networkAttachmentDefinitions"].size(), 2u);
@@ -264,13 +305,13 @@ TEST_F(OperatorCluster, DocsExamplesRollOutAndSurviveARestartWithoutReallocation
   json policy;
   ASSERT_TRUE(WaitFor([&] {
     policy = Get(RdmaNodePolicies(), "", "roce-cx5");
-    return policy["status"].value("matchedNodes", 0) == 2 && CondIs(policy, "Progressing", "True", "Applying");
+    return IntAt(policy, "/status/matchedNodes") == 2 && CondIs(policy, "Progressing", "True", "Applying");
   })) << policy.dump(2);
   ReportApplied("roce-1");
   ReportApplied("roce-2");
   ASSERT_TRUE(WaitFor([&] {
     policy = Get(RdmaNodePolicies(), "", "roce-cx5");
-    return policy["status"].value("readyNodes", 0) == 2 && CondIs(policy, "Ready", "True", "Applied") &&
+    return IntAt(policy, "/status/readyNodes") == 2 && CondIs(policy, "Ready", "True", "Applied") &&
            CondIs(policy, "Degraded", "False");
   })) << policy.dump(2);
 
@@ -278,7 +319,7 @@ TEST_F(OperatorCluster, DocsExamplesRollOutAndSurviveARestartWithoutReallocation
   ASSERT_TRUE(client_->Delete(kube::resources::Nodes(), "", "roce-2").ok());
   ASSERT_TRUE(WaitFor([&] {
     net = Get(RdmaNetworks(), "default", "roce-net");
-    return State("roce-2").is_null() && net["status"]["addresses"].value("allocatedBlocks", 0) == 1;
+    return State("roce-2").is_null() && IntAt(net, "/status/addresses/allocatedBlocks") == 1;
   })) << net.dump(2);
 
   // Restart the operator; a new node joins. Nothing already allocated moves.
@@ -470,7 +511,7 @@ TEST_F(OperatorCluster, GuidPoolExhaustionIsReportedOnThePolicy) {
 TEST_F(OperatorCluster, NadsAreRenderedAndAForeignNadIsLeftAlone) {
   StartOperator();
   const std::string other = ns_ + "-b";
-  Kubectl("create namespace " + other);
+  CreateNamespace(other);
   Apply("apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: net, namespace: " + other +
         "}\nspec: {config: '{\"cniVersion\":\"1.0.0\",\"type\":\"macvlan\"}'}\n");
   Apply("apiVersion: rdma.dev/v1alpha1\nkind: RdmaNetwork\nmetadata: {name: net, namespace: " + ns_ +
@@ -493,17 +534,22 @@ TEST_F(OperatorCluster, NadsAreRenderedAndAForeignNadIsLeftAlone) {
   // Network deleted: its NAD goes.
   ASSERT_TRUE(client_->Delete(RdmaNetworks(), ns_, "net").ok());
   ASSERT_TRUE(WaitFor([&] { return Get(NetworkAttachmentDefinitions(), ns_, "net").is_null(); }));
-  (void)client_->Delete(kube::resources::Namespaces(), "", other);
 }
 
+// A cluster without the NAD CRD, which the test then installs: kube-testapi
+// only, since a real cluster's CRD is not the test's to remove.
 class WithoutNadCrd : public OperatorCluster {
  protected:
+  void SetUp() override {
+    if (!kube::testing::RealClusterKubeconfig().empty())
+      GTEST_SKIP() << "needs a cluster without the NAD CRD (RDMA_TEST_KUBECONFIG is set)";
+    OperatorCluster::SetUp();
+  }
   bool InstallNadCrd() override { return false; }
 };
 
 // No NAD CRD: Degraded/NadCrdMissing; picked up once the CRD is applied.
 TEST_F(WithoutNadCrd, MissingNadCrdIsDegradedAndPickedUpOnceInstalled) {
-  NeedTestApi();
   StartOperator();
   Apply("apiVersion: rdma.dev/v1alpha1\nkind: RdmaNetwork\nmetadata: {name: net, namespace: " + ns_ +
         "}\nspec: {resourceName: r}\n");

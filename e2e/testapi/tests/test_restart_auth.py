@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """kube-testapi over HTTPS: restarts with --data-dir keep objects,
 resourceVersions, the CA and certificates; authentication by client
-certificate, token file (with rotation) and per-user kubeconfigs.
+certificate, token file (with rotation) and per-user kubeconfigs, as
+kube-apiserver decides it (no credentials: system:anonymous; a credential
+that does not authenticate: 401); --anonymous-auth=false and
+--admin-endpoints=false.
 
   test_restart_auth.py KUBE_TESTAPI_BINARY
 """
+import base64
 import os
 import shutil
 import tempfile
@@ -114,16 +118,16 @@ class Authentication(unittest.TestCase):
         return h.Client.from_kubeconfig(self.server.kubeconfig, with_cert=False, token=token)
 
     def assert_unauthorized(self, r):
-        self.assertEqual(r.status, 401, r)
-        st = r.json()
-        self.assertEqual(st["kind"], "Status")
-        self.assertEqual(st["reason"], "Unauthorized")
-        self.assertEqual(st["code"], 401)
+        assert_unauthorized(self, r)
 
-    def test_no_credentials_is_401_status_but_healthz_answers(self):
+    def test_no_credentials_is_401_status_but_healthz_and_version_answer(self):
+        # system:anonymous; without RBAC kube-testapi refuses it with a 401
+        # outside what kube-apiserver lets everyone read.
         self.assert_unauthorized(self.anonymous().get("/api/v1/namespaces"))
-        r = self.anonymous().get("/healthz")
-        self.assertEqual(r.status, 200, r)
+        for path in ("/healthz", "/readyz", "/version"):
+            r = self.anonymous().get(path)
+            self.assertEqual(r.status, 200, (path, r))
+        self.assertRegex(self.server.log_text(), r"path=/healthz code=200 user=system:anonymous ")
 
     def test_admin_client_certificate(self):
         r = self.server.client().get("/api/v1/namespaces/default")
@@ -141,8 +145,41 @@ class Authentication(unittest.TestCase):
         self.assertEqual(r.status, 200, r)
         self.assertRegex(self.server.log_text(), r"path=/api/v1/namespaces/default/pods code=200 user=alice ")
 
-    def test_bad_token_is_401(self):
-        self.assert_unauthorized(self.anonymous("not-a-token").get("/api/v1/namespaces"))
+    def test_bad_token_is_401_even_where_anonymous_may_read(self):
+        # A credential that does not authenticate fails the request; it does
+        # not fall back to system:anonymous.
+        for path in ("/api/v1/namespaces", "/healthz", "/version"):
+            self.assert_unauthorized(self.anonymous("not-a-token").get(path))
+
+    def test_other_authorization_schemes_are_no_credential(self):
+        c = self.anonymous()
+        c.token = None
+        conn = c.connect()
+        try:
+            conn.request("GET", "/healthz", headers={"Authorization": "Basic YWxpY2U6c2VjcmV0"})
+            self.assertEqual(conn.getresponse().status, 200)
+        finally:
+            conn.close()
+
+    def test_certificate_from_another_ca_is_401_not_a_tls_failure(self):
+        other = h.Server(tls=True)
+        try:
+            kc = h.read_kubeconfig(other.kubeconfig)
+            ours = h.read_kubeconfig(self.server.kubeconfig)
+            dec = lambda d, k: base64.b64decode(d[k]).decode()
+            stranger = h.Client(ours["server"], ca_pem=dec(ours, "certificate-authority-data"),
+                                cert_pem=dec(kc, "client-certificate-data"), key_pem=dec(kc, "client-key-data"))
+            for path in ("/api/v1/namespaces", "/healthz"):
+                self.assert_unauthorized(stranger.get(path))
+            # Any credential that authenticates wins: a valid token with it.
+            stranger.token = "tok-alice"
+            self.assertEqual(stranger.get("/api/v1/namespaces").status, 200)
+        finally:
+            other.cleanup()
+
+    def test_a_valid_certificate_wins_over_a_bad_token(self):
+        c = self.server.client(token="not-a-token")
+        self.assertEqual(c.get("/api/v1/namespaces/default").status, 200)
 
     def test_token_rotation_by_rewriting_the_file(self):
         self.assertEqual(self.anonymous("tok-alice").get("/api/v1/namespaces").status, 200)
@@ -159,6 +196,42 @@ class Authentication(unittest.TestCase):
             f.write('tok-alice,alice,1001,"devs,ops"\n')
         os.utime(self.tokens, ns=(st.st_atime_ns, st.st_mtime_ns + 4_000_000_000))
         self.assertEqual(self.anonymous("tok-alice").get("/api/v1/namespaces").status, 200)
+
+
+class WithoutAnonymousOrAdminEndpoints(unittest.TestCase):
+    """--anonymous-auth=false and --admin-endpoints=false, as a locked-down
+    real API server answers."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = h.Server(tls=True, args=["--anonymous-auth=false", "--admin-endpoints=false"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def test_no_credentials_is_401_everywhere(self):
+        anon = h.Client.from_kubeconfig(self.server.kubeconfig, with_cert=False)
+        for path in ("/api/v1/namespaces", "/healthz", "/livez", "/version"):
+            assert_unauthorized(self, anon.get(path))
+        self.assertEqual(self.server.client().get("/healthz").status, 200)
+
+    def test_admin_endpoints_answer_404_and_do_nothing(self):
+        c = self.server.client()
+        for path in ("/admin/faults", "/admin/drop-watches", "/admin/compact", "/admin/checkpoint", "/admin"):
+            r = c.post(path, {"errorRate": 1})
+            self.assertEqual(r.status, 404, (path, r))
+            st = r.json()
+            self.assertEqual((st["kind"], st["reason"], st["code"]), ("Status", "NotFound", 404), st)
+            self.assertEqual(st["message"], "the server could not find the requested resource")
+        self.assertEqual(c.get("/api/v1/namespaces").status, 200)  # no fault was set
+
+
+def assert_unauthorized(test, r):
+    """401 with kube-apiserver's Status body."""
+    test.assertEqual(r.status, 401, r)
+    test.assertEqual(r.json(), {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                                "message": "Unauthorized", "reason": "Unauthorized", "code": 401})
 
 
 if __name__ == "__main__":
