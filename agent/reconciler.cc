@@ -247,7 +247,7 @@ void Reconciler::ApplyPf(Pass& p, const api::InterfaceSpec& iface, bool drained)
 void Reconciler::Namespace(Pass& p, const api::RdmaNodeStateSpec& spec) {
   if (!spec.rdma_namespace_mode) return;
   auto t0 = host_.clock.Now();
-  const bool exclusive = *spec.rdma_namespace_mode == "Exclusive";
+  const bool exclusive = *spec.rdma_namespace_mode == api::kRdmaNamespaceExclusive;
   const host::RdmaNetnsMode want = exclusive ? host::RdmaNetnsMode::kExclusive : host::RdmaNetnsMode::kShared;
   auto have = host_.netlink.GetRdmaNetnsMode();
   host::Status st = have.status();
@@ -286,9 +286,9 @@ ObservedNode Reconciler::Observe() {
   return node;
 }
 
-ReconcileResult Reconciler::Reconcile(int64_t generation, const api::RdmaNodeStateSpec& spec,
-                                      const std::optional<api::RdmaNodeStateStatus>& previous,
-                                      const api::FieldErrors& read_errors) {
+PassResult Reconciler::Reconcile(int64_t generation, const api::RdmaNodeStateSpec& spec,
+                                 const std::optional<api::RdmaNodeStateStatus>& previous,
+                                 const api::FieldErrors& read_errors) {
   Pass p;
   p.already_logged = &logged_errors_;
   p.generation = generation;
@@ -330,7 +330,7 @@ ReconcileResult Reconciler::Reconcile(int64_t generation, const api::RdmaNodeSta
     SaveJournal(p);
   }
 
-  ReconcileResult out;
+  PassResult out;
   out.rebooted = p.rebooted;
   out.status = ReportStatus(p, std::move(node), *state_, previous, spec, now);
   if (newly_applied) spdlog::info("op=applied generation={} vfs={}", generation, out.status.vf_count);

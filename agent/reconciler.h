@@ -57,7 +57,9 @@ struct ReconcilerOptions {
   std::string node_name = "node";  // the RdmaNodeState's name, for spec validation
 };
 
-struct ReconcileResult {
+// What one pass gives the NodeAgent (not kube::ReconcileResult, the
+// controller loop's requeue decision).
+struct PassResult {
   api::RdmaNodeStateStatus status;
   bool rebooted = false;  // a (simulated) reboot returned: run again at once
 };
@@ -71,9 +73,9 @@ class Reconciler {
   // lastApply carry over when nothing new happened).
   // `read_errors` are fields of the object that had the wrong JSON type:
   // the spec is then treated as invalid (nothing is applied).
-  ReconcileResult Reconcile(int64_t generation, const api::RdmaNodeStateSpec& spec,
-                            const std::optional<api::RdmaNodeStateStatus>& previous,
-                            const api::FieldErrors& read_errors = {});
+  PassResult Reconcile(int64_t generation, const api::RdmaNodeStateSpec& spec,
+                       const std::optional<api::RdmaNodeStateStatus>& previous,
+                       const api::FieldErrors& read_errors = {});
 
  private:
   struct Pass;  // a PassOutcome plus what only applying needs (reconciler.cc)

@@ -93,7 +93,8 @@ api::RdmaNodeStateStatus ReportStatus(const PassOutcome& pass, ObservedNode node
   }
   s.interfaces = std::move(node.interfaces);
   if (node.rdma_netns_mode) {
-    s.rdma_namespace_mode = *node.rdma_netns_mode == host::RdmaNetnsMode::kExclusive ? "Exclusive" : "Shared";
+    s.rdma_namespace_mode = *node.rdma_netns_mode == host::RdmaNetnsMode::kExclusive ? api::kRdmaNamespaceExclusive
+                                                                                 : api::kRdmaNamespaceShared;
   }
   s.agent_version = node.agent_version;
   s.observed_generation = generation;
