@@ -47,6 +47,8 @@ host::Result<JournalState> Journal::Load() const {
   }
 }
 
-host::Status Journal::Save(const JournalState& state) const { return file_.WriteAtomically(ToJson(state).dump(2) + "\n"); }
+host::Status Journal::Save(const JournalState& state) const {
+  return file_.WriteAtomically(ToJson(state).dump(2) + "\n");
+}
 
 }  // namespace agent

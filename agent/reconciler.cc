@@ -12,6 +12,11 @@
 #include "api/guid.h"
 
 namespace agent {
+namespace {
+
+const char* SucceededIf(bool ok) { return ok ? api::kPhaseResultSucceeded : api::kPhaseResultFailed; }
+
+}  // namespace
 
 // PassOutcome plus what only the Reconciler needs while it applies.
 struct Reconciler::Pass : PassOutcome {
@@ -71,7 +76,7 @@ void Reconciler::UndoRemoved(Pass& p, const api::RdmaNodeStateSpec& spec) {
   for (const auto& pci : removed) {
     auto t0 = host_.clock.Now();
     StepResult r = applier.SetNumVfs(pci, 0);
-    p.Phase(api::kPhaseVfs, host_.clock.Now() - t0, r.status.ok() ? api::kPhaseResultSucceeded : api::kPhaseResultFailed);
+    p.Phase(api::kPhaseVfs, host_.clock.Now() - t0, SucceededIf(r.status.ok()));
     if (!r.status.ok()) {
       p.Fail(kReasonApplyFailed, "undo removed PF", pci, r.status.message());
       continue;
@@ -114,7 +119,8 @@ void Reconciler::Firmware(Pass& p, const api::RdmaNodeStateSpec& spec) {
       p.skip_pfs.insert(pci);
       continue;
     }
-    p.Phase(api::kPhaseFirmware, host_.clock.Now() - t0, plan->needs_reboot.empty() ? api::kPhaseResultSucceeded : api::kPhaseResultPending);
+    p.Phase(api::kPhaseFirmware, host_.clock.Now() - t0,
+            plan->needs_reboot.empty() ? api::kPhaseResultSucceeded : api::kPhaseResultPending);
     if (!plan->needs_reboot.empty()) mismatched.emplace_back(pci, plan->needs_reboot);
   }
   if (mismatched.empty()) return;
@@ -161,7 +167,9 @@ void Reconciler::Firmware(Pass& p, const api::RdmaNodeStateSpec& spec) {
 void Reconciler::ApplyPf(Pass& p, const api::InterfaceSpec& iface, bool drained) {
   const std::string& pci = iface.pci_address;
   if (p.skip_pfs.count(pci)) {
-    for (const char* ph : {api::kPhaseVfs, api::kPhaseGuids, api::kPhaseLink}) p.Phase(ph, {}, api::kPhaseResultPending);
+    for (const char* ph : {api::kPhaseVfs, api::kPhaseGuids, api::kPhaseLink}) {
+      p.Phase(ph, {}, api::kPhaseResultPending);
+    }
     return;
   }
   Discovery discovery(host_.sysfs, &host_.netlink);
@@ -193,7 +201,9 @@ void Reconciler::ApplyPf(Pass& p, const api::InterfaceSpec& iface, bool drained)
       p.waiting.push_back(pci + ": " + std::to_string(in_use) + " VF(s) in use by pods; changing numVfs from " +
                           std::to_string(pf->num_vfs) + " to " + std::to_string(num_vfs) +
                           " waits for spec.disruption.drained");
-      for (const char* ph : {api::kPhaseVfs, api::kPhaseGuids, api::kPhaseLink}) p.Phase(ph, {}, api::kPhaseResultPending);
+      for (const char* ph : {api::kPhaseVfs, api::kPhaseGuids, api::kPhaseLink}) {
+        p.Phase(ph, {}, api::kPhaseResultPending);
+      }
       return;
     }
   }
@@ -219,7 +229,7 @@ void Reconciler::ApplyPf(Pass& p, const api::InterfaceSpec& iface, bool drained)
   PfApplier applier(host_.sysfs, host_.netlink, host_.binder, host_.clock, options_.vf_timeout);
   auto t0 = host_.clock.Now();
   StepResult r = applier.SetNumVfs(pci, num_vfs);
-  p.Phase(api::kPhaseVfs, host_.clock.Now() - t0, r.status.ok() ? api::kPhaseResultSucceeded : api::kPhaseResultFailed);
+  p.Phase(api::kPhaseVfs, host_.clock.Now() - t0, SucceededIf(r.status.ok()));
   p.changed |= r.changed;
   if (!r.status.ok()) {
     p.Fail(kReasonApplyFailed, "create VFs", pci, r.status.message());
@@ -228,7 +238,7 @@ void Reconciler::ApplyPf(Pass& p, const api::InterfaceSpec& iface, bool drained)
   if (!guids.empty()) {
     t0 = host_.clock.Now();
     r = applier.SetGuids(pci, pf->name, pf->driver, guids);
-    p.Phase(api::kPhaseGuids, host_.clock.Now() - t0, r.status.ok() ? api::kPhaseResultSucceeded : api::kPhaseResultFailed);
+    p.Phase(api::kPhaseGuids, host_.clock.Now() - t0, SucceededIf(r.status.ok()));
     p.changed |= r.changed;
     if (!r.status.ok()) {
       p.Fail(kReasonApplyFailed, "set VF GUIDs", pci, r.status.message());
@@ -238,7 +248,7 @@ void Reconciler::ApplyPf(Pass& p, const api::InterfaceSpec& iface, bool drained)
   if (iface.mtu) {
     t0 = host_.clock.Now();
     r = applier.SetMtu(pci, static_cast<uint32_t>(*iface.mtu));
-    p.Phase(api::kPhaseLink, host_.clock.Now() - t0, r.status.ok() ? api::kPhaseResultSucceeded : api::kPhaseResultFailed);
+    p.Phase(api::kPhaseLink, host_.clock.Now() - t0, SucceededIf(r.status.ok()));
     p.changed |= r.changed;
     if (!r.status.ok()) p.Fail(kReasonApplyFailed, "set MTU", pci, r.status.message());
   }
@@ -258,7 +268,7 @@ void Reconciler::Namespace(Pass& p, const api::RdmaNodeStateSpec& spec) {
       spdlog::info("op=set-rdma-netns-mode mode={}", *spec.rdma_namespace_mode);
     }
   }
-  p.Phase(api::kPhaseNamespace, host_.clock.Now() - t0, st.ok() ? api::kPhaseResultSucceeded : api::kPhaseResultFailed);
+  p.Phase(api::kPhaseNamespace, host_.clock.Now() - t0, SucceededIf(st.ok()));
   if (!st.ok()) {
     p.Fail(kReasonApplyFailed, "set RDMA namespace mode", "",
            "set RDMA namespace mode " + *spec.rdma_namespace_mode + ": " + st.message());
