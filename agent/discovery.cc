@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "agent/host/rtnetlink_codec.h"
 #include "api/guid.h"
 
 namespace agent {
@@ -15,13 +16,13 @@ std::string StripHex(const std::string& s) { return s.rfind("0x", 0) == 0 ? s.su
 
 // "aaaa:bbbb:cccc:dddd" (sysfs) -> "aa:aa:bb:bb:cc:cc:dd:dd" (API); "" if unparsable.
 std::string ApiGuid(const std::string& sysfs_form) {
-  auto g = host::ParseGuid(sysfs_form);
+  auto g = host::ParseSysfsGuid(sysfs_form);
   return g.ok() ? api::FormatGuid(*g) : "";
 }
 
 std::string LinkTypeName(const std::string& type) {
-  if (type == "1") return "Ethernet";
-  if (type == "32") return "InfiniBand";
+  if (type == "1") return api::kLinkTypeEthernet;  // ARPHRD_ETHER
+  if (type == "32") return api::kLinkTypeInfiniBand;  // ARPHRD_INFINIBAND
   return "";
 }
 
@@ -64,7 +65,7 @@ uint64_t ReadNodeGuid(host::Sysfs& sysfs, const std::string& pci) {
   if (ibdev.empty()) return 0;
   auto text = sysfs.Read("class/infiniband/" + ibdev + "/node_guid");
   if (!text.ok()) return 0;
-  auto g = host::ParseGuid(*text);
+  auto g = host::ParseSysfsGuid(*text);
   return g.ok() ? *g : 0;
 }
 

@@ -19,8 +19,8 @@ bool Satisfied(const host::FirmwareValue& v, const FirmwareDesired& d) {
 }  // namespace
 
 std::string FirmwareLinkType(const std::string& api_link_type) {
-  if (api_link_type == "Ethernet") return "ETH";
-  if (api_link_type == "InfiniBand") return "IB";
+  if (api_link_type == api::kLinkTypeEthernet) return "ETH";
+  if (api_link_type == api::kLinkTypeInfiniBand) return "IB";
   return "";
 }
 

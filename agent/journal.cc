@@ -1,14 +1,5 @@
 #include "agent/journal.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
 
 namespace agent {
@@ -41,56 +32,23 @@ JournalState FromJson(const json& j) {  // throws json::exception on a wrong sha
   return s;
 }
 
-host::Status WriteAll(int fd, const std::string& data, const std::string& path) {
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return host::SystemError("write journal " + path, errno);
-    }
-    off += static_cast<size_t>(n);
-  }
-  return host::Status::Ok();
-}
-
 }  // namespace
 
-Journal::Journal(std::string dir) : dir_(std::move(dir)), path_(dir_ + "/journal.json") {}
+Journal::Journal(std::string dir) : path_(std::move(dir) + "/journal.json"), file_(path_, "journal") {}
 
 host::Result<JournalState> Journal::Load() const {
-  std::ifstream in(path_);
-  if (!in) {
-    if (!std::filesystem::exists(path_)) return JournalState{};
-    return host::SystemError("read journal " + path_, errno);
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
+  auto text = file_.Read();
+  if (!text.ok()) return text.error();
+  if (!*text) return JournalState{};
   try {
-    return FromJson(json::parse(ss.str()));
+    return FromJson(json::parse(**text));
   } catch (const json::exception& e) {
     return host::Error{"read journal " + path_ + ": not a valid journal (" + e.what() + ")"};
   }
 }
 
 host::Status Journal::Save(const JournalState& state) const {
-  std::error_code ec;
-  std::filesystem::create_directories(dir_, ec);
-  if (ec) return host::Error{"create journal directory " + dir_ + ": " + ec.message(), ec.value()};
-  std::string tmp = path_ + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return host::SystemError("open " + tmp, errno);
-  host::Status st = WriteAll(fd, ToJson(state).dump(2) + "\n", tmp);
-  if (st.ok() && ::fsync(fd) != 0) st = host::SystemError("fsync " + tmp, errno);
-  ::close(fd);
-  if (!st.ok()) return st;
-  if (::rename(tmp.c_str(), path_.c_str()) != 0) return host::SystemError("rename " + tmp + " to " + path_, errno);
-  int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);  // makes the rename durable; best effort on file systems without it
-    ::close(dfd);
-  }
-  return host::Status::Ok();
+  return file_.WriteAtomically(ToJson(state).dump(2) + "\n");
 }
 
 }  // namespace agent

@@ -7,9 +7,10 @@
 //   - the reboot it asked for: for which generation and from which boot, so
 //     that after the reboot the firmware values the spec asks for are
 //     verified and there is never a second reboot for one generation.
-// Saved atomically: write a temporary file, fsync, rename over the old one,
-// fsync the directory. A torn or unreadable journal is an error, never a
-// crash; the caller reports it and starts from an empty journal.
+// Saved atomically through host::StateFile (a temporary file, fsync, rename
+// over the old one, fsync of the directory); this file has the format and
+// the rules. A torn or unreadable journal is an error, never a crash; the
+// caller reports it and starts from an empty journal.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "agent/host/result.h"
+#include "agent/host/state_file.h"
 
 namespace agent {
 
@@ -53,7 +55,8 @@ class Journal {
   const std::string& path() const { return path_; }
 
  private:
-  std::string dir_, path_;
+  std::string path_;
+  host::StateFile file_;
 };
 
 }  // namespace agent

@@ -78,18 +78,18 @@ void NodeAgent::RecordEvent(const kube::json& obj, const api::RdmaNodeStateStatu
                             const api::RdmaNodeStateStatus& after) {
   auto reason_of = [](const api::RdmaNodeStateStatus& s) -> std::string {
     const api::Condition* d = api::FindCondition(s.conditions, api::kConditionDegraded);
-    if (d && d->status == "True") return d->reason;
+    if (d && d->status == api::kConditionTrue) return d->reason;
     const api::Condition* p = api::FindCondition(s.conditions, api::kConditionProgressing);
-    if (p && p->status == "True") return p->reason;
-    return s.sync_state == api::kSyncSucceeded ? "Applied" : "";
+    if (p && p->status == api::kConditionTrue) return p->reason;
+    return s.sync_state == api::kSyncSucceeded ? std::string(api::kReasonApplied) : "";
   };
   std::string was = reason_of(before), now = reason_of(after);
   if (now.empty() || (was == now && before.observed_generation == after.observed_generation)) return;
   const bool warning = after.sync_state == api::kSyncFailed;
   std::string note = after.last_error && warning ? after.last_error->message
-                     : now == "Applied"          ? "generation " + std::to_string(after.applied_generation) + " applied, " +
-                                                 std::to_string(after.vf_count) + " VF(s)"
-                                                 : api::FindCondition(after.conditions, api::kConditionProgressing)->message;
+                     : now == api::kReasonApplied ? "generation " + std::to_string(after.applied_generation) +
+                                                        " applied, " + std::to_string(after.vf_count) + " VF(s)"
+                                                  : api::FindCondition(after.conditions, api::kConditionProgressing)->message;
   events_->Record(obj, warning ? "Warning" : "Normal", now, "Reconcile", note);
 }
 
@@ -100,7 +100,7 @@ bool NodeAgent::Pass(const kube::json& obj, bool* run_again) {
   // them as Degraded/InvalidSpec and applies nothing.
   const int64_t generation = kube::GenerationOf(obj);
   auto t0 = std::chrono::steady_clock::now();
-  ReconcileResult r = reconciler_.Reconcile(generation, state.spec, state.status, read_errors);
+  PassResult r = reconciler_.Reconcile(generation, state.spec, state.status, read_errors);
   *run_again = r.rebooted;
   // Observed when the pass is over, status write included.
   struct ObserveOnExit {

@@ -11,8 +11,9 @@
 //   2. Vfs, 3. Guids, 4. Link (MTU) per PF, 5. Namespace (RDMA netns mode);
 //      a VF count change that would remove VFs pods use waits for
 //      spec.disruption.drained;
-//   then discovery into status with conditions Ready/Progressing/Degraded,
-//   phase timings and the last error.
+//   then discovery, and the status built from all of it by the pure
+//   ReportStatus (status_report.h: conditions Ready/Progressing/Degraded,
+//   phase timings, the last error).
 // No Kubernetes here: the NodeAgent feeds specs in and writes statuses out.
 #pragma once
 
@@ -33,6 +34,7 @@
 #include "agent/host/rebooter.h"
 #include "agent/host/sysfs.h"
 #include "agent/journal.h"
+#include "agent/status_report.h"
 #include "api/rdma_node_state.h"
 
 namespace agent {
@@ -55,7 +57,9 @@ struct ReconcilerOptions {
   std::string node_name = "node";  // the RdmaNodeState's name, for spec validation
 };
 
-struct ReconcileResult {
+// What one pass gives the NodeAgent (not kube::ReconcileResult, the
+// controller loop's requeue decision).
+struct PassResult {
   api::RdmaNodeStateStatus status;
   bool rebooted = false;  // a (simulated) reboot returned: run again at once
 };
@@ -69,12 +73,12 @@ class Reconciler {
   // lastApply carry over when nothing new happened).
   // `read_errors` are fields of the object that had the wrong JSON type:
   // the spec is then treated as invalid (nothing is applied).
-  ReconcileResult Reconcile(int64_t generation, const api::RdmaNodeStateSpec& spec,
-                            const std::optional<api::RdmaNodeStateStatus>& previous,
-                            const api::FieldErrors& read_errors = {});
+  PassResult Reconcile(int64_t generation, const api::RdmaNodeStateSpec& spec,
+                       const std::optional<api::RdmaNodeStateStatus>& previous,
+                       const api::FieldErrors& read_errors = {});
 
  private:
-  struct Pass;  // the state of one Reconcile call (reconciler.cc)
+  struct Pass;  // a PassOutcome plus what only applying needs (reconciler.cc)
 
   void LoadJournal(Pass& p);
   void SaveJournal(Pass& p);
@@ -82,6 +86,7 @@ class Reconciler {
   void Firmware(Pass& p, const api::RdmaNodeStateSpec& spec);
   void ApplyPf(Pass& p, const api::InterfaceSpec& spec, bool drained);
   void Namespace(Pass& p, const api::RdmaNodeStateSpec& spec);
+  ObservedNode Observe();  // discovery, firmware and RDMA netns mode after applying
   const host::FirmwareConfig* QueryFirmware(const std::string& pci, std::string* error);
 
   HostAccess host_;

@@ -91,7 +91,7 @@ class ReconcilerTest : public ::testing::Test {
   // Runs passes like the agent does: again at once after a (simulated) reboot.
   api::RdmaNodeStateStatus Pass(int64_t gen, const api::RdmaNodeStateSpec& spec) {
     for (int i = 0; i < 3; ++i) {
-      ReconcileResult r = reconciler_->Reconcile(gen, spec, last_);
+      PassResult r = reconciler_->Reconcile(gen, spec, last_);
       last_ = r.status;
       if (!r.rebooted) break;
     }

@@ -1,7 +1,8 @@
 // InfiniBand GUIDs (node and port GUIDs of VFs) in the form the API uses:
-// eight lower-case hex bytes separated by ':' ("02:00:00:00:00:00:00:01"),
-// as /sys/class/infiniband/*/node_guid prints them with ':' instead of
-// groups of four. The value 0 is never a usable GUID: RDMA_CM fails on it.
+// eight lower-case hex bytes separated by ':' ("02:00:00:00:00:00:00:01").
+// sysfs prints node_guid in groups of four instead ("0200:0000:0000:0001");
+// that form is host::FormatSysfsGuid / ParseSysfsGuid in the agent. The
+// value 0 is never a usable GUID: RDMA_CM fails on it.
 #pragma once
 
 #include <cstdint>

@@ -161,8 +161,8 @@ void ValidateNicSelector(const NicSelector& nic, const std::optional<int32_t>& n
 }
 
 void ValidateGuid(const GuidSpec& guid, const std::string& path, FieldErrors* errors) {
-  checks::CheckEnum(guid.mode, {"Derived", "Pool"}, "GUID mode", Child(path, "mode"), errors);
-  if (guid.mode == "Pool" && !guid.pool) {
+  checks::CheckEnum(guid.mode, {kGuidModeDerived, kGuidModePool}, "GUID mode", Child(path, "mode"), errors);
+  if (guid.mode == kGuidModePool && !guid.pool) {
     errors->push_back({Child(path, "pool"), "is required with mode Pool: the GUID range (start, end) "
                                             "the operator hands out per node"});
   }
@@ -235,9 +235,9 @@ FieldErrors Validate(const RdmaNodePolicy& policy) {
   } else {
     ValidateNicSelector(*spec.nic_selector, spec.num_vfs, "spec.nicSelector", &errors);
   }
-  checks::CheckEnum(spec.link_type, {"Ethernet", "InfiniBand"}, "link type", "spec.linkType", &errors);
+  checks::CheckEnum(spec.link_type, {kLinkTypeEthernet, kLinkTypeInfiniBand}, "link type", "spec.linkType", &errors);
   checks::CheckRange(spec.mtu, 576, 9216, "spec.mtu", &errors);
-  if (spec.mtu && spec.link_type == "InfiniBand" && *spec.mtu > kMaxInfiniBandMtu &&
+  if (spec.mtu && spec.link_type == kLinkTypeInfiniBand && *spec.mtu > kMaxInfiniBandMtu &&
       *spec.mtu <= 9216) {
     errors.push_back({"spec.mtu", "an InfiniBand (IPoIB) interface supports an MTU of at most 4092, "
                                   "got " + std::to_string(*spec.mtu)});
@@ -253,7 +253,7 @@ FieldErrors Validate(const RdmaNodePolicy& policy) {
     }
   }
   if (spec.guid) ValidateGuid(*spec.guid, "spec.guid", &errors);
-  checks::CheckEnum(spec.rdma_namespace_mode, {"Exclusive", "Shared"}, "RDMA namespace mode",
+  checks::CheckEnum(spec.rdma_namespace_mode, {kRdmaNamespaceExclusive, kRdmaNamespaceShared}, "RDMA namespace mode",
                     "spec.rdmaNamespaceMode", &errors);
   if (spec.disruption) ValidateDisruption(*spec.disruption, "spec.disruption", &errors);
   return errors;

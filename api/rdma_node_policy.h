@@ -23,12 +23,22 @@
 
 namespace api {
 
+// Values of the string enums the operator and the agent both read or write
+// (the CRDs' `enum:` lists). RdmaNodeState's linkType and rdmaNamespaceMode
+// take the same values as the policy's.
+inline constexpr char kLinkTypeEthernet[] = "Ethernet";
+inline constexpr char kLinkTypeInfiniBand[] = "InfiniBand";
+inline constexpr char kRdmaNamespaceExclusive[] = "Exclusive";
+inline constexpr char kRdmaNamespaceShared[] = "Shared";
+inline constexpr char kGuidModeDerived[] = "Derived";
+inline constexpr char kGuidModePool[] = "Pool";
+
 // CRD defaults, mirrored (a test checks them against the CRD).
 inline constexpr int32_t kDefaultPriority = 99;
 inline constexpr bool kDefaultFirmwareManaged = true;
 inline constexpr bool kDefaultAllowReboot = false;
-inline constexpr char kDefaultGuidMode[] = "Derived";
-inline constexpr char kDefaultRdmaNamespaceMode[] = "Exclusive";
+inline constexpr const char* kDefaultGuidMode = kGuidModeDerived;
+inline constexpr const char* kDefaultRdmaNamespaceMode = kRdmaNamespaceExclusive;
 inline constexpr int32_t kDefaultMaxUnavailable = 1;
 inline constexpr int32_t kDefaultDrainTimeoutSeconds = 600;
 inline constexpr char kDefaultOnDrainTimeout[] = "Abort";
@@ -66,7 +76,7 @@ struct GuidRange {
 };
 
 struct GuidSpec {
-  std::optional<std::string> mode;  // Derived | Pool
+  std::optional<std::string> mode;  // kGuidMode*
   std::optional<GuidRange> pool;
   nlohmann::json unknown_fields;
 

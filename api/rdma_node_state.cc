@@ -203,7 +203,7 @@ void ValidateInterface(const InterfaceSpec& pf, const std::string& path, FieldEr
   }
   if (!pf.num_vfs) errors->push_back({Child(path, "numVfs"), "is required"});
   checks::CheckRange(pf.num_vfs, 0, 256, Child(path, "numVfs"), errors);
-  checks::CheckEnum(pf.link_type, {"Ethernet", "InfiniBand"}, "link type", Child(path, "linkType"),
+  checks::CheckEnum(pf.link_type, {kLinkTypeEthernet, kLinkTypeInfiniBand}, "link type", Child(path, "linkType"),
                     errors);
   checks::CheckRange(pf.mtu, 576, 9216, Child(path, "mtu"), errors);
   if (pf.firmware) {
@@ -255,7 +255,7 @@ FieldErrors Validate(const RdmaNodeState& state) {
   FieldErrors errors;
   if (state.metadata.name.empty()) errors.push_back({"metadata.name", "is required (the node's name)"});
   const RdmaNodeStateSpec& spec = state.spec;
-  checks::CheckEnum(spec.rdma_namespace_mode, {"Exclusive", "Shared"}, "RDMA namespace mode",
+  checks::CheckEnum(spec.rdma_namespace_mode, {kRdmaNamespaceExclusive, kRdmaNamespaceShared}, "RDMA namespace mode",
                     "spec.rdmaNamespaceMode", &errors);
   std::set<std::string> seen;
   for (size_t i = 0; i < spec.interfaces.size(); ++i) {

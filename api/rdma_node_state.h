@@ -146,10 +146,24 @@ struct InterfaceStatus {
   bool operator==(const InterfaceStatus&) const = default;
 };
 
+// ApplyPhase.name: the phases of an apply run, in the order they run.
+inline constexpr char kPhaseFirmware[] = "Firmware";
+inline constexpr char kPhaseVfs[] = "Vfs";
+inline constexpr char kPhaseGuids[] = "Guids";
+inline constexpr char kPhaseLink[] = "Link";
+inline constexpr char kPhaseNamespace[] = "Namespace";
+inline constexpr const char* kPhaseOrder[] = {kPhaseFirmware, kPhaseVfs, kPhaseGuids, kPhaseLink, kPhaseNamespace};
+
+// ApplyPhase.result.
+inline constexpr char kPhaseResultSucceeded[] = "Succeeded";
+inline constexpr char kPhaseResultFailed[] = "Failed";
+inline constexpr char kPhaseResultSkipped[] = "Skipped";  // nothing to do
+inline constexpr char kPhaseResultPending[] = "Pending";  // waits (for a reboot, a drain, an earlier phase)
+
 struct ApplyPhase {
-  std::string name;  // Firmware, Vfs, Guids, Link, Namespace
+  std::string name;  // kPhase*
   int64_t duration_milliseconds = 0;
-  std::string result;  // Succeeded, Failed, Skipped, Pending
+  std::string result;  // kPhaseResult*
   nlohmann::json unknown_fields;
 
   bool operator==(const ApplyPhase&) const = default;

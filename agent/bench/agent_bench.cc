@@ -46,6 +46,7 @@
 #include "agent/host/rebooter.h"
 #include "agent/journal.h"
 #include "agent/reconciler.h"
+#include "api/condition.h"
 #include "e2e/sim/fake_netdev_backend.h"
 #include "e2e/sim/firmware_store.h"
 #include "e2e/sim/in_process_mstconfig.h"
@@ -201,7 +202,9 @@ int Run(const std::vector<std::string>& argv) {
 
 bool Ready(const nlohmann::json& o, int64_t gen) {
   for (const auto& c : o.value("/status/conditions"_json_pointer, nlohmann::json::array())) {
-    if (c.value("type", "") == "Ready") return c.value("status", "") == "True" && c.value("observedGeneration", 0) == gen;
+    if (c.value("type", "") == api::kConditionReady) {
+      return c.value("status", "") == api::kConditionTrue && c.value("observedGeneration", 0) == gen;
+    }
   }
   return false;
 }

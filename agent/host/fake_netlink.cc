@@ -2,6 +2,8 @@
 
 #include <cerrno>
 
+#include "agent/host/rtnetlink_codec.h"
+
 namespace host {
 namespace {
 
@@ -189,14 +191,14 @@ Status FakeNetlink::SetVfLinkState(const std::string& pf, uint32_t vf, VfLinkSta
 }
 
 Status FakeNetlink::SetVfNodeGuid(const std::string& pf, uint32_t vf, uint64_t guid) {
-  auto v = FindVf(pf, vf, "set node GUID " + FormatGuid(guid) + " on " + VfName(pf, vf));
+  auto v = FindVf(pf, vf, "set node GUID " + FormatSysfsGuid(guid) + " on " + VfName(pf, vf));
   if (!v.ok()) return v.error();
   (*v)->node_guid = guid;
   return Status::Ok();
 }
 
 Status FakeNetlink::SetVfPortGuid(const std::string& pf, uint32_t vf, uint64_t guid) {
-  auto v = FindVf(pf, vf, "set port GUID " + FormatGuid(guid) + " on " + VfName(pf, vf));
+  auto v = FindVf(pf, vf, "set port GUID " + FormatSysfsGuid(guid) + " on " + VfName(pf, vf));
   if (!v.ok()) return v.error();
   (*v)->port_guid = guid;
   return Status::Ok();

@@ -101,11 +101,4 @@ class Netlink {
   virtual Status MoveRdmaDeviceToNetns(const std::string& device, int netns_fd) = 0;
 };
 
-// "aa:bb:cc:dd:ee:ff" <-> bytes; FormatGuid gives "0011:2233:4455:6677" as
-// sysfs prints node_guid, ParseGuid accepts that and "00:11:22:33:44:55:66:77".
-std::string FormatMac(const uint8_t* bytes, size_t len);
-Result<std::vector<uint8_t>> ParseMac(const std::string& text);
-std::string FormatGuid(uint64_t guid);
-Result<uint64_t> ParseGuid(const std::string& text);
-
 }  // namespace host

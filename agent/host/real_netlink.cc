@@ -182,12 +182,12 @@ Status RealNetlink::SetVfLinkState(const std::string& pf, uint32_t vf, VfLinkSta
 
 Status RealNetlink::SetVfNodeGuid(const std::string& pf, uint32_t vf, uint64_t guid) {
   return ChangeVf(pf, VfChangeOf(vf, &VfChange::node_guid, guid),
-                  "set node GUID " + FormatGuid(guid) + " on " + VfName(pf, vf));
+                  "set node GUID " + FormatSysfsGuid(guid) + " on " + VfName(pf, vf));
 }
 
 Status RealNetlink::SetVfPortGuid(const std::string& pf, uint32_t vf, uint64_t guid) {
   return ChangeVf(pf, VfChangeOf(vf, &VfChange::port_guid, guid),
-                  "set port GUID " + FormatGuid(guid) + " on " + VfName(pf, vf));
+                  "set port GUID " + FormatSysfsGuid(guid) + " on " + VfName(pf, vf));
 }
 
 Result<NetlinkSocket*> RealNetlink::RdmaSocketLocked() {

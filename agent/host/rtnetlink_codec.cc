@@ -64,7 +64,7 @@ Result<std::vector<uint8_t>> ParseMac(const std::string& text) {
   return out;
 }
 
-std::string FormatGuid(uint64_t guid) {
+std::string FormatSysfsGuid(uint64_t guid) {
   char buf[24];
   std::snprintf(buf, sizeof(buf), "%04x:%04x:%04x:%04x", static_cast<unsigned>(guid >> 48) & 0xffff,
                 static_cast<unsigned>(guid >> 32) & 0xffff, static_cast<unsigned>(guid >> 16) & 0xffff,
@@ -72,7 +72,7 @@ std::string FormatGuid(uint64_t guid) {
   return buf;
 }
 
-Result<uint64_t> ParseGuid(const std::string& text) { return ParseHex(text, 16, "GUID"); }
+Result<uint64_t> ParseSysfsGuid(const std::string& text) { return ParseHex(text, 16, "GUID"); }
 
 NetlinkRequest EncodeGetLink(int index, const std::string& name) {
   const bool dump = index == 0 && name.empty();

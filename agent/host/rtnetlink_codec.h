@@ -12,6 +12,16 @@
 
 namespace host {
 
+// "aa:bb:cc:dd:ee:ff" <-> bytes.
+std::string FormatMac(const uint8_t* bytes, size_t len);
+Result<std::vector<uint8_t>> ParseMac(const std::string& text);
+
+// GUIDs in the form sysfs prints node_guid: "0011:2233:4455:6677".
+// ParseSysfsGuid also accepts the API's "00:11:22:33:44:55:66:77"
+// (api::ParseGuid accepts only that; api::FormatGuid prints it).
+std::string FormatSysfsGuid(uint64_t guid);
+Result<uint64_t> ParseSysfsGuid(const std::string& text);
+
 // RTM_GETLINK for one link (by index, or by name when index is 0) or a dump
 // of all links (index 0, empty name); asks for VF info without VF stats.
 NetlinkRequest EncodeGetLink(int index, const std::string& name);

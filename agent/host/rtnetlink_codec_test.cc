@@ -204,7 +204,7 @@ TEST(RtnetlinkCodec, RdmaDeviceDecodes) {
   ASSERT_TRUE(dev.ok());
   EXPECT_EQ(dev->index, 2u);
   EXPECT_EQ(dev->name, "mlx5_1");
-  EXPECT_EQ(FormatGuid(dev->node_guid), "b8ce:f603:0001:0203");
+  EXPECT_EQ(FormatSysfsGuid(dev->node_guid), "b8ce:f603:0001:0203");
   EXPECT_EQ(dev->port_count, 1u);
 
   Parsed move = Reparse(EncodeRdmaMoveToNetns(2, 9));
@@ -214,10 +214,10 @@ TEST(RtnetlinkCodec, RdmaDeviceDecodes) {
 }
 
 TEST(RtnetlinkCodec, MacAndGuidText) {
-  EXPECT_EQ(*ParseGuid("b8ce:f603:0001:0203"), 0xb8cef60300010203ull);
-  EXPECT_EQ(*ParseGuid("b8:ce:f6:03:00:01:02:03"), 0xb8cef60300010203ull);
-  EXPECT_FALSE(ParseGuid("b8ce:f603:0001").ok());
-  EXPECT_FALSE(ParseGuid("zzzz:f603:0001:0203").ok());
+  EXPECT_EQ(*ParseSysfsGuid("b8ce:f603:0001:0203"), 0xb8cef60300010203ull);
+  EXPECT_EQ(*ParseSysfsGuid("b8:ce:f6:03:00:01:02:03"), 0xb8cef60300010203ull);
+  EXPECT_FALSE(ParseSysfsGuid("b8ce:f603:0001").ok());
+  EXPECT_FALSE(ParseSysfsGuid("zzzz:f603:0001:0203").ok());
   EXPECT_EQ(*ParseMac("02:00:00:00:00:0a"), (std::vector<uint8_t>{2, 0, 0, 0, 0, 10}));
   auto bad = ParseMac("02-00-00-00-00-0a");
   ASSERT_FALSE(bad.ok());

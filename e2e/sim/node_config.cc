@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "agent/host/netlink.h"
+#include "agent/host/rtnetlink_codec.h"
 
 namespace sim {
 

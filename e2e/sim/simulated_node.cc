@@ -6,6 +6,7 @@
 #include <random>
 
 #include "agent/host/netlink.h"
+#include "agent/host/rtnetlink_codec.h"
 
 namespace sim {
 namespace {
@@ -272,7 +273,7 @@ int SimulatedNode::WriteGuid(size_t pf, size_t vf, bool node, const std::string&
   if (v.size() != 23) return EINVAL;
   for (size_t i = 2; i < 23; i += 3)
     if (v[i] != ':') return EINVAL;
-  auto guid = host::ParseGuid(v);
+  auto guid = host::ParseSysfsGuid(v);
   if (!guid.ok()) return EINVAL;
   VfAdmin& a = pfs_[pf].admin[vf];
   (node ? a.node_guid : a.port_guid) = *guid;
@@ -326,8 +327,8 @@ void SimulatedNode::BuildFunction(const Function& fn, const Pf& pf, int vf) {
     tree_.AddLink("sys/class/net/" + name, "../../devices/pci0000:00/" + fn.pci + "/net/" + name);
   }
   const std::string ib = dir + "/infiniband/" + fn.ibdev;
-  tree_.AddConstFile(ib + "/node_guid", host::FormatGuid(fn.node_guid));
-  tree_.AddConstFile(ib + "/sys_image_guid", host::FormatGuid(vf < 0 ? fn.node_guid : pf.fn.node_guid));
+  tree_.AddConstFile(ib + "/node_guid", host::FormatSysfsGuid(fn.node_guid));
+  tree_.AddConstFile(ib + "/sys_image_guid", host::FormatSysfsGuid(vf < 0 ? fn.node_guid : pf.fn.node_guid));
   tree_.AddConstFile(ib + "/node_type", "1: CA");
   tree_.AddConstFile(ib + "/ports/1/link_layer", pf.ib ? "InfiniBand" : "Ethernet");
   tree_.AddConstFile(ib + "/ports/1/state", "4: ACTIVE");

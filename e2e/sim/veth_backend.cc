@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "agent/host/netlink.h"
+#include "agent/host/rtnetlink_codec.h"
 
 namespace sim {
 
