@@ -112,8 +112,8 @@ std::optional<Quantity> Quantity::Parse(std::string_view text) {
   // value = mantissa / 10^fraction_digits * base^exponent, in nano units.
   Int nanos = 0;
   if (base == 2) {
+    if (mantissa > kMaxNanos / kNano / Pow(2, exponent)) return std::nullopt;  // before it could overflow
     Int scaled = mantissa * Pow(2, exponent);
-    if (scaled > kMaxNanos / kNano) return std::nullopt;
     nanos = DivideUp(scaled * kNano, Pow(10, fraction_digits));
   } else {
     int shift = exponent + 9 - fraction_digits;

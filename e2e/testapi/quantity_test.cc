@@ -27,6 +27,9 @@ TEST(QuantityTest, CanonicalFormIsWhatTheRealServerWritesBack) {
 }
 
 TEST(QuantityTest, RefusesWhatTheRealParserRefuses) {
+  // Out of this type's range (documented in quantity.h), refused rather than overflowing.
+  EXPECT_FALSE(Quantity::Parse("99999999999999999999999999Ei"));
+  EXPECT_FALSE(Quantity::Parse("1e200"));
   for (const char* bad : {"", "m", ".", "1..2", "1.2.3", "abc", "1x", "1kk", "1e", "1e+", "1Kii", "--1", "1 m"})
     EXPECT_FALSE(Quantity::Parse(bad)) << bad;
 }
