@@ -68,6 +68,17 @@ TEST(DecodeWatchEventTest, AnErrorEventWithoutACodeIsA500) {
   EXPECT_EQ(e.error().code, 500);
 }
 
+// Found by fuzz/watch_stream_fuzz: a Status whose "kind" was a number made
+// ApiError::FromResponse throw, which would have ended the watching process.
+TEST(DecodeWatchEventTest, AnErrorEventWithFieldsOfTheWrongTypeIsStillAnError) {
+  auto e = DecodeWatchEvent(R"({"type":"ERROR","object":{"kind":204,"reason":[],"message":{},"code":410,
+                                 "details":{"causes":[{"reason":1}]}}})",
+                            "watch pods");
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().code, 410);
+  EXPECT_EQ(e.error().reason, "Expired");
+}
+
 TEST(DecodeWatchEventTest, MalformedLinesAreTransportErrorsQuotingTheLine) {
   for (std::string line : {"not json", "[1,2]", R"({"object":{}})", R"({"type":7})", "{\"type\":\"ADDED\""}) {
     auto e = DecodeWatchEvent(line, "watch pods");
