@@ -15,6 +15,7 @@ packages=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libfuse3-dev fuse3
   containernetworking-plugins iperf3 sockperf qperf
+  clang-14 libclang-rt-14-dev
   openssl curl unzip jq
 )
 
