@@ -44,3 +44,9 @@ fi
 if [ -f api/cel-check/package-lock.json ] && [ ! -d api/cel-check/node_modules ]; then
   npm ci --silent --no-audit --no-fund --prefix api/cel-check >/dev/null
 fi
+
+# Every object the Helm chart renders is validated against the Kubernetes API
+# schemas of the npm package kubernetes-models (charts/schema-check).
+if [ -f charts/schema-check/package-lock.json ] && [ ! -d charts/schema-check/node_modules ]; then
+  npm ci --silent --no-audit --no-fund --prefix charts/schema-check >/dev/null
+fi
