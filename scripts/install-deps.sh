@@ -15,7 +15,7 @@ packages=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libfuse3-dev fuse3
   containernetworking-plugins iperf3 sockperf qperf
-  openssl curl unzip jq python3-yaml
+  openssl curl unzip jq python3-yaml lua5.4
 )
 
 missing=()
