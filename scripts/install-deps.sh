@@ -16,6 +16,7 @@ packages=(
   libfuse3-dev fuse3
   containernetworking-plugins iperf3 sockperf qperf
   openssl curl unzip jq python3-yaml lua5.4
+  mmdebstrap umoci
 )
 
 missing=()
