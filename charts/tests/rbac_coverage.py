@@ -132,6 +132,7 @@ def main():
     work = tempfile.mkdtemp(prefix="rbac-coverage-")
     c = Cluster(bindir, work)
     ok = False
+    drift = "not run"
     try:
         c.kubectl("apply", "-f", os.path.join(ROOT, "crds"), "-f", os.path.join(ROOT, "crds/third-party"))
         c.kubectl("create", "namespace", NS)
@@ -170,6 +171,12 @@ def main():
                                                    "-o", "name", check=False))
         c.wait_for("the policy's status", lambda: "matchedNodes" in c.kubectl(
             "get", "rdmanodepolicies", "roce-cx5", "-o", "json", check=False))
+        # No drift: once the operator has reconciled, applying the examples
+        # again changes nothing (kubectl diff exits 0 when there is no
+        # difference, 1 when there is one).
+        d = subprocess.run(["kubectl", "--kubeconfig", c.kubeconfig, "diff", "-f", os.path.join(ROOT, "docs/examples")],
+                           capture_output=True, text=True)
+        drift = None if d.returncode == 0 else (d.stdout + d.stderr)
         c.kubectl("delete", "-f", os.path.join(ROOT, "docs/examples"))
         c.wait_for("the operator to remove the NADs",
                    lambda: "roce-net" not in c.kubectl("get", "network-attachment-definitions", "-n", "ml",
@@ -194,6 +201,12 @@ def main():
     components = {"operator": f"system:serviceaccount:{NS}:rdma-operator",
                   "agent": f"system:serviceaccount:{NS}:rdma-operator-agent"}
     passed = failed = 0
+    if drift is None:
+        passed += 1
+        print("ok: kubectl diff of the docs' examples after the operator reconciled is empty")
+    else:
+        failed += 1
+        print("FAIL: kubectl diff of the docs' examples after the operator reconciled:\n" + drift)
     with open(c.audit) as f:
         log = [json.loads(line) for line in f]
     for comp, user in components.items():
