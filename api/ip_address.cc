@@ -25,32 +25,54 @@ std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
     if (inet_pton(AF_INET, s.c_str(), &a) != 1) return std::nullopt;
     return IpAddress(Family::kV4, ntohl(a.s_addr));
   }
-  // IPv4-mapped and IPv4-compatible forms ("::ffff:10.0.0.1") are rejected,
-  // as Kubernetes' CEL isIP() rejects them: an address has one family.
+  // IPv4-mapped addresses (::ffff:0:0/96, written "::ffff:10.0.0.1" or
+  // "::ffff:a00:1") and dotted tails are rejected, as Kubernetes' CEL isIP()
+  // rejects them: an address has one family.
   if (s.find('.') != std::string::npos) return std::nullopt;
   std::array<unsigned char, 16> b{};
   if (inet_pton(AF_INET6, s.c_str(), b.data()) != 1) return std::nullopt;
   Value v = 0;
   for (unsigned char c : b) v = (v << 8) | c;
+  if ((v >> 32) == 0xffff) return std::nullopt;
   return IpAddress(Family::kV6, v);
 }
 
 std::string IpAddress::ToString() const {
-  char buf[INET6_ADDRSTRLEN] = {};
   if (family_ == Family::kV4) {
+    char buf[INET_ADDRSTRLEN] = {};
     in_addr a{};
     a.s_addr = htonl(static_cast<uint32_t>(value_));
     inet_ntop(AF_INET, &a, buf, sizeof buf);
-  } else {
-    std::array<unsigned char, 16> b{};
-    Value v = value_;
-    for (int i = 15; i >= 0; --i) {
-      b[i] = static_cast<unsigned char>(v & 0xff);
-      v >>= 8;
-    }
-    inet_ntop(AF_INET6, b.data(), buf, sizeof buf);
+    return buf;
   }
-  return buf;
+  // RFC 5952 by hand, as Go prints addresses: lower-case hex, the longest
+  // run of two or more zero groups (the first of equals) as "::", and never
+  // glibc's dotted tail for ::/96 ("::0.68.0.5"), which Parse refuses.
+  std::array<uint16_t, 8> groups{};
+  for (int i = 0; i < 8; ++i) groups[i] = static_cast<uint16_t>(value_ >> (16 * (7 - i)));
+  int best = -1, best_len = 1;
+  for (int i = 0; i < 8;) {
+    int j = i;
+    while (j < 8 && groups[j] == 0) ++j;
+    if (j - i > best_len) {
+      best = i;
+      best_len = j - i;
+    }
+    i = j == i ? i + 1 : j;
+  }
+  std::string out;
+  char hex[8];
+  for (int i = 0; i < 8; ++i) {
+    if (i == best) {
+      out += "::";
+      i += best_len - 1;
+      continue;
+    }
+    if (!out.empty() && out.back() != ':') out += ':';
+    auto [end, ec] = std::to_chars(hex, hex + sizeof hex, groups[i], 16);
+    out.append(hex, end);
+  }
+  return out;
 }
 
 std::optional<IpAddress> IpAddress::Plus(uint64_t n) const {

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace api {
 namespace {
 
@@ -18,6 +22,31 @@ TEST(IpAddressTest, ParsesAndPrintsBothFamilies) {
                           "abc"}) {
     EXPECT_FALSE(IpAddress::Parse(bad)) << bad;
   }
+}
+
+// What Go's netip prints, so that what we write (status, NADs) parses again:
+// glibc's inet_ntop printed ::44:5 as "::0.68.0.5" (found by
+// fuzz/sysfs_values_fuzz).
+TEST(IpAddressTest, Ipv6PrintsAsRfc5952AndParsesBack) {
+  for (auto [in, want] : std::vector<std::pair<std::string, std::string>>{
+           {"::44:5", "::44:5"},
+           {"::1", "::1"},
+           {"::", "::"},
+           {"1:0:0:2:0:0:0:3", "1:0:0:2::3"},
+           {"1:0:0:2:0:0:3:4", "1::2:0:0:3:4"},
+           {"1:0:2:3:4:5:6:7", "1:0:2:3:4:5:6:7"},
+           {"FD00:ABCD::", "fd00:abcd::"},
+           {"0:0:0:0:0:1:0:0", "::1:0:0"}}) {
+    auto ip = IpAddress::Parse(in);
+    ASSERT_TRUE(ip) << in;
+    EXPECT_EQ(ip->ToString(), want) << in;
+    EXPECT_EQ(IpAddress::Parse(ip->ToString()), ip) << in;
+  }
+}
+
+TEST(IpAddressTest, Ipv4MappedIsRefusedInHexFormToo) {
+  EXPECT_FALSE(IpAddress::Parse("::ffff:a00:1"));
+  EXPECT_TRUE(IpAddress::Parse("::fffe:a00:1"));
 }
 
 TEST(IpAddressTest, OrdersWithinAFamilyAndPutsIpv4First) {

@@ -4,16 +4,18 @@
 
 namespace api::json_fields {
 
+std::string Dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 std::string TypeName(const json& value) {
   switch (value.type()) {
     case json::value_t::null: return "null";
     case json::value_t::object: return "an object";
     case json::value_t::array: return "a list";
-    case json::value_t::string: return "string " + value.dump();
-    case json::value_t::boolean: return "boolean " + value.dump();
+    case json::value_t::string: return "string " + Dump(value);
+    case json::value_t::boolean: return "boolean " + Dump(value);
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "integer " + value.dump();
-    case json::value_t::number_float: return "number " + value.dump();
+    case json::value_t::number_unsigned: return "integer " + Dump(value);
+    case json::value_t::number_float: return "number " + Dump(value);
     default: return "a binary value";
   }
 }
@@ -44,7 +46,7 @@ bool DecodeInteger(const json& in, const std::string& path, FieldErrors* errors,
     uint64_t v = in.get<uint64_t>();
     if (v > static_cast<uint64_t>(std::numeric_limits<Int>::max())) {
       errors->push_back({path, "must be at most " + std::to_string(std::numeric_limits<Int>::max()) +
-                                   ", got " + in.dump()});
+                                   ", got " + Dump(in)});
       return false;
     }
     *out = static_cast<Int>(v);
@@ -54,7 +56,7 @@ bool DecodeInteger(const json& in, const std::string& path, FieldErrors* errors,
     int64_t v = in.get<int64_t>();
     if (v < static_cast<int64_t>(std::numeric_limits<Int>::min()) ||
         v > static_cast<int64_t>(std::numeric_limits<Int>::max())) {
-      errors->push_back({path, "is out of range, got " + in.dump()});
+      errors->push_back({path, "is out of range, got " + Dump(in)});
       return false;
     }
     *out = static_cast<Int>(v);

@@ -65,6 +65,9 @@ using nlohmann::json;
 template <class T>
 concept Mapped = std::is_same_v<decltype(T::unknown_fields), json>;
 
+// A value as JSON text for an error message. Never throws: strings that are
+// not UTF-8 (YAML input can carry them) get U+FFFD for the bad bytes.
+std::string Dump(const json& value);
 // Short name of a JSON value's type for error messages: "string", "integer".
 std::string TypeName(const json& value);
 

@@ -190,7 +190,7 @@ void ValidateDisruption(const DisruptionSpec& d, const std::string& path, FieldE
   std::string mu_path = Child(path, "maxUnavailable");
   if (mu.is_number_integer()) {
     if (mu.get<int64_t>() < 1) {
-      errors->push_back({mu_path, "must be at least 1 node, got " + mu.dump()});
+      errors->push_back({mu_path, "must be at least 1 node, got " + json_fields::Dump(mu)});
     }
   } else if (mu.is_string()) {
     std::string s = mu.get<std::string>();

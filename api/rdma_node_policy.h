@@ -107,6 +107,8 @@ struct RdmaNodePolicySpec {
   std::optional<std::string> rdma_namespace_mode;  // Exclusive | Shared
   std::optional<DisruptionSpec> disruption;
   nlohmann::json unknown_fields;
+
+  bool operator==(const RdmaNodePolicySpec&) const = default;
 };
 
 struct RdmaNodePolicyStatus {

@@ -146,6 +146,17 @@ TEST(RdmaNodePolicyTest, NonObjectInputIsAnErrorNotACrash) {
   EXPECT_TRUE(FromJson(json::parse(R"({"spec": [], "metadata": 3, "status": "x"})"), &policy).size() == 3);
 }
 
+// YAML input can carry strings that are not UTF-8; naming them in an error
+// must not throw (found by fuzz/api_objects_fuzz).
+TEST(RdmaNodePolicyTest, AStringThatIsNotUtf8IsNamedInTheError) {
+  json doc = {{"spec", {{"numVfs", std::string("\xff\xfe")}}}};
+  RdmaNodePolicy policy;
+  FieldErrors errors = FromJson(doc, &policy);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "spec.numVfs");
+  EXPECT_THAT(errors[0].message, HasSubstr("got string \"\xEF\xBF\xBD\xEF\xBF\xBD\""));
+}
+
 // The operator reads an object written by a newer CRD version, changes what
 // it knows, and writes it back: nothing it does not know may disappear.
 TEST(RdmaNodePolicyTest, UnknownFieldsSurviveAnUpdate) {

@@ -3,7 +3,9 @@
 #include <charconv>
 #include <cstdlib>
 #include <set>
+#include <sstream>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 namespace api {
@@ -62,12 +64,57 @@ nlohmann::json ToJson(const YAML::Node& node) {
   return nullptr;
 }
 
+// Walks the stream's documents without building them, to catch what makes
+// yaml-cpp 0.7's LoadAll loop forever, allocating as it goes: a token no node
+// can start with (a ',' at the top level, say) is never consumed, so the
+// parser reports the same empty document again and again (yaml-cpp issue
+// #1040, fixed upstream in 2024, after 0.8.0). Every real document consumes at least one
+// token, so a document that starts where the previous one did is that bug.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { mark_ = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  YAML::Mark mark_ = YAML::Mark::null_mark();
+};
+
+// Empty when the stream is safe to load; else the error for the token that
+// stalls the parser.
+std::string StalledDocument(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  int last = -1;
+  while (parser.HandleNextDocument(starts)) {
+    if (starts.mark_.pos <= last) {
+      const auto pos = static_cast<size_t>(starts.mark_.pos);
+      std::string token = pos < text.size() ? text.substr(pos, 1) : "end of input";
+      return "YAML line " + std::to_string(starts.mark_.line + 1) + ", column " +
+             std::to_string(starts.mark_.column + 1) + ": unexpected \"" + token + "\" where a node should start";
+    }
+    last = starts.mark_.pos;
+  }
+  return "";
+}
+
 }  // namespace
 
 std::vector<nlohmann::json> ParseYamlDocuments(std::string_view text, std::string* error) {
   std::vector<nlohmann::json> out;
+  const std::string input(text);
   try {
-    for (const YAML::Node& doc : YAML::LoadAll(std::string(text))) {
+    if (std::string stalled = StalledDocument(input); !stalled.empty()) {
+      *error = std::move(stalled);
+      return {};
+    }
+    for (const YAML::Node& doc : YAML::LoadAll(input)) {
       nlohmann::json j = ToJson(doc);
       if (!j.is_null()) out.push_back(std::move(j));
     }

@@ -48,5 +48,17 @@ TEST(YamlDocumentsTest, SyntaxErrorNamesTheLine) {
   EXPECT_NE(error.find("YAML line"), std::string::npos) << error;
 }
 
+// yaml-cpp 0.7's LoadAll loops forever on these, allocating until the process
+// is killed (found by fuzz/api_objects_fuzz).
+TEST(YamlDocumentsTest, ATokenNoNodeCanStartWithIsAnErrorNotAHang) {
+  for (std::string text : {",", "a: 1\n---\n, b\n", "# comment\n, #:a\n"}) {
+    std::string error;
+    auto docs = ParseYamlDocuments(text, &error);
+    EXPECT_TRUE(docs.empty()) << text;
+    EXPECT_NE(error.find("unexpected \",\" where a node should start"), std::string::npos) << error;
+    EXPECT_NE(error.find("YAML line"), std::string::npos) << error;
+  }
+}
+
 }  // namespace
 }  // namespace api

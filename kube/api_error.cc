@@ -40,15 +40,22 @@ std::string DefaultReason(int code) {
   }
 }
 
+// A Status field that should be a string; "" when it is missing or is not
+// one (json::value would throw on a number, and a proxy's body is anything).
+std::string StringField(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 }  // namespace
 
 ApiError ApiError::FromResponse(int http_code, const std::string& body, const std::string& operation) {
   ApiError e;
   e.code = http_code;
   auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_object() && j.value("kind", "") == "Status") {
-    e.reason = j.value("reason", "");
-    std::string msg = j.value("message", "");
+  if (j.is_object() && StringField(j, "kind") == "Status") {
+    e.reason = StringField(j, "reason");
+    std::string msg = StringField(j, "message");
     e.message = operation + ": " + (msg.empty() ? "request failed" : msg);
     if (j.contains("code") && j["code"].is_number_integer()) e.code = j["code"].get<int>();
     if (auto d = j.find("details"); d != j.end() && d->is_object()) {
@@ -57,7 +64,7 @@ ApiError ApiError::FromResponse(int http_code, const std::string& body, const st
       if (auto cs = d->find("causes"); cs != d->end() && cs->is_array()) {
         for (const auto& c : *cs) {
           if (!c.is_object()) continue;
-          e.causes.push_back({c.value("reason", ""), c.value("message", ""), c.value("field", "")});
+          e.causes.push_back({StringField(c, "reason"), StringField(c, "message"), StringField(c, "field")});
         }
       }
     }

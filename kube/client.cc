@@ -222,21 +222,12 @@ Status Client::Watch(const Resource& r, const std::string& ns, const WatchOption
   auto resp = transport_->Stream(
       req,
       [&](std::string_view line) {
-        auto j = json::parse(line, nullptr, false);
-        if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string()) {
-          failure = ApiError::Transport(req.operation, "malformed watch event: " + std::string(line.substr(0, 100)));
+        auto event = DecodeWatchEvent(line, req.operation);
+        if (!event) {
+          failure = event.error();
           return false;
         }
-        std::string type = j["type"].get<std::string>();
-        json obj = j.contains("object") ? std::move(j["object"]) : json();
-        if (type == "ERROR") {
-          int code = obj.is_object() && obj.contains("code") && obj["code"].is_number_integer()
-                         ? obj["code"].get<int>()
-                         : 500;
-          failure = ApiError::FromResponse(code, obj.dump(), req.operation);
-          return false;
-        }
-        return on_event(WatchEvent{std::move(type), std::move(obj)});
+        return on_event(std::move(*event));
       },
       either.token());
   if (!resp) return resp.error();

@@ -21,6 +21,7 @@
 #include "kube/rate_limiter.h"
 #include "kube/resource.h"
 #include "kube/transport.h"
+#include "kube/watch_stream.h"
 
 namespace kube {
 
@@ -51,11 +52,6 @@ struct WatchOptions {
   // Client gives up if nothing (not even a bookmark) arrives for this long;
   // must exceed timeout_seconds so a quiet but healthy watch is not cut.
   std::chrono::seconds inactivity_timeout{330};
-};
-
-struct WatchEvent {
-  std::string type;  // ADDED, MODIFIED, DELETED, BOOKMARK (ERROR becomes an ApiError)
-  json object;
 };
 
 enum class PatchType { kMerge, kJson, kStrategicMerge, kApply };

@@ -13,6 +13,8 @@
 #include <boost/beast/ssl.hpp>
 #include <limits>
 
+#include "kube/watch_stream.h"
+
 namespace kube {
 
 namespace net = boost::asio;
@@ -484,7 +486,7 @@ Result<HttpResponse> HttpTransport::Stream(const HttpRequest& req, const std::fu
 
       bhttp::response_parser<bhttp::buffer_body> body(std::move(head));
       SetLimits(body);
-      std::string pending;  // bytes after the last newline
+      LineSplitter lines;
       char chunk[kStreamChunk];
       bool more = true;
       while (more && !body.is_done()) {
@@ -492,14 +494,7 @@ Result<HttpResponse> HttpTransport::Stream(const HttpRequest& req, const std::fu
         body.get().body().size = sizeof(chunk);
         ec = c.ReadSome(body, req.timeout, stop);
         if (ec == bhttp::error::need_buffer) ec = {};  // chunk is full: hand it out
-        pending.append(chunk, sizeof(chunk) - body.get().body().size);
-        size_t start = 0;
-        for (size_t nl; more && (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
-          std::string_view line(pending.data() + start, nl - start);
-          if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-          if (!line.empty()) more = on_line(line);
-        }
-        pending.erase(0, start);
+        more = lines.Feed(std::string_view(chunk, sizeof(chunk) - body.get().body().size), on_line);
         if (ec) {
           if (stop.stop_requested()) return out;
           if (ec == beast::error::timeout)
@@ -508,7 +503,7 @@ Result<HttpResponse> HttpTransport::Stream(const HttpRequest& req, const std::fu
                                      "stream broken by the server or network: " + Describe(ec, req.timeout));
         }
       }
-      if (more && !pending.empty()) on_line(pending);  // a last line without its newline
+      if (more) lines.Finish(on_line);  // a last line without its newline
       // A connection whose response we stopped reading is closed, not kept.
       if (body.is_done() && body.get().keep_alive() && !stop.stop_requested()) Release(std::move(*conn));
       return out;

@@ -134,6 +134,11 @@ Result<NetlinkAck> ParseNetlinkAck(const NetlinkMessage& msg) {
   if (msg.payload.size() < sizeof(nlmsgerr)) return Error{"netlink: truncated acknowledgement", EPROTO};
   nlmsgerr e;
   std::memcpy(&e, msg.payload.data(), sizeof(e));
+  // The kernel sends 0 or a negative errno (MAX_ERRNO is 4095); anything
+  // else is a broken message, and negating INT_MIN would overflow.
+  if (e.error > 0 || e.error < -4095) {
+    return Error{"netlink: acknowledgement carries " + std::to_string(e.error) + ", not 0 or a negative errno", EPROTO};
+  }
   NetlinkAck ack;
   ack.error = -e.error;
   if (msg.flags & NLM_F_ACK_TLVS) {

@@ -1,6 +1,8 @@
 #include "agent/host/rtnetlink_codec.h"
 
 #include <gtest/gtest.h>
+
+#include <climits>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -176,6 +178,23 @@ TEST(RtnetlinkCodec, AckCarriesErrnoAndExtendedMessage) {
   ASSERT_TRUE(ack.ok());
   EXPECT_EQ(ack->error, EINVAL);
   EXPECT_EQ(ack->message, "MTU greater than device maximum");
+}
+
+// Found by fuzz/netlink_fuzz: INT_MIN could not be negated.
+TEST(RtnetlinkCodec, AckWithAnErrorThatIsNoErrnoIsRejected) {
+  for (int err : {INT_MIN, 1, -4096}) {
+    NetlinkRequest m(NLMSG_ERROR, 0);
+    m.AddHeader(err);
+    m.AddHeader(nlmsghdr{});
+    auto bytes = m.Finish(3);
+    auto msgs = ParseNetlinkMessages(bytes);
+    ASSERT_TRUE(msgs.ok());
+    auto ack = ParseNetlinkAck((*msgs)[0]);
+    ASSERT_FALSE(ack.ok()) << err;
+    EXPECT_EQ(ack.error().sys_errno, EPROTO);
+    EXPECT_NE(ack.error().message.find(std::to_string(err) + ", not 0 or a negative errno"), std::string::npos)
+        << ack.error().message;
+  }
 }
 
 TEST(RtnetlinkCodec, RdmaNetnsModeRequestAndAnswer) {

@@ -142,7 +142,9 @@ Outcome Api::Handle(const Request& r) {
   } catch (const StatusError& e) {
     Outcome o;
     o.response.code = e.code;
-    o.response.body = e.body.dump();
+    // The message may quote the request (a selector, a name) in bytes that
+    // are not UTF-8; Go's encoder writes U+FFFD for them, and so do we.
+    o.response.body = e.body.dump(-1, ' ', false, json::error_handler_t::replace);
     if (e.code == 429) o.response.headers.emplace_back("Retry-After", "1");
     return o;
   } catch (const json::type_error& e) {
@@ -189,9 +191,12 @@ Outcome Api::Dispatch(const Request& r) {
   }
   if (segs[0] == "api") {
     if (segs.size() == 1 && read) return respond(CoreVersions());
-    if (segs[1] != "v1") ThrowStatus(404, "NotFound", "the server could not find the requested resource");
+    // Writes to the discovery documents (POST /api, /api/v1) are not found,
+    // as for /apis/<group>.
+    if (segs.size() < 2 || segs[1] != "v1")
+      ThrowStatus(404, "NotFound", "the server could not find the requested resource");
     if (segs.size() == 2 && read) return respond(ResourceList("", "v1"));
-    return HandleResource(r, std::vector<std::string>(segs.begin() + 2, segs.end()), "", "v1");
+    if (segs.size() > 2) return HandleResource(r, std::vector<std::string>(segs.begin() + 2, segs.end()), "", "v1");
   }
   if (segs[0] == "apis") {
     if (segs.size() == 1 && read) return respond(GroupList(r));

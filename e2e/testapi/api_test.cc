@@ -295,6 +295,22 @@ TEST_F(ApiTest, PatchErrors) {
   Expect(404, Call("PATCH", std::string(kCm) + "/missing", json::object(), "application/merge-patch+json"));
 }
 
+// Found by fuzz/testapi_request_fuzz: an error quoting a selector that is
+// not UTF-8 ended the server with an uncaught exception.
+TEST_F(ApiTest, AnErrorQuotingBytesThatAreNotUtf8IsA400WithReplacementCharacters) {
+  json status = Expect(400, Send("GET", std::string(kCm) + "?labelSelector=\xe1*=b", "").response);
+  EXPECT_EQ(status["reason"], "BadRequest");
+  EXPECT_NE(status["message"].get<std::string>().find("\xEF\xBF\xBD"), std::string::npos) << status["message"];
+}
+
+// Found by fuzz/testapi_request_fuzz: these read past the path's segments.
+TEST_F(ApiTest, WritesToDiscoveryPathsAreNotFound) {
+  for (const char* path : {"/api", "/api/v1", "/apis/apps"}) {
+    json status = Expect(404, Call("POST", path, Cm("c")));
+    EXPECT_EQ(status["reason"], "NotFound") << path;
+  }
+}
+
 TEST_F(ApiTest, ServerSideApplyCreatesThenMerges) {
   const std::string c = std::string(kCm) + "/applied?fieldManager=test";
   Expect(201, Call("PATCH", c, Cm("applied"), "application/apply-patch+yaml"));
