@@ -16,7 +16,8 @@ packages=(
   libfuse3-dev fuse3
   containernetworking-plugins iperf3 sockperf qperf
   clang-14 libclang-rt-14-dev
-  openssl curl unzip jq
+  openssl curl unzip jq python3-yaml lua5.4
+  mmdebstrap umoci
 )
 
 missing=()
@@ -44,4 +45,10 @@ fi
 # CEL evaluator (api/cel-check); kube-testapi does not evaluate CEL.
 if [ -f api/cel-check/package-lock.json ] && [ ! -d api/cel-check/node_modules ]; then
   npm ci --silent --no-audit --no-fund --prefix api/cel-check >/dev/null
+fi
+
+# Every object the Helm chart renders is validated against the Kubernetes API
+# schemas of the npm package kubernetes-models (charts/schema-check).
+if [ -f charts/schema-check/package-lock.json ] && [ ! -d charts/schema-check/node_modules ]; then
+  npm ci --silent --no-audit --no-fund --prefix charts/schema-check >/dev/null
 fi

@@ -291,10 +291,18 @@ Response Api::Update(const Request& r, const ResourceType& t, const std::string&
     ThrowBadRequest("the API version in the data (" + obj["apiVersion"].dump() +
                     ") does not match the expected API version (" + t.ApiVersion() + ")");
   if (!obj.contains("metadata") || !obj["metadata"].is_object()) obj["metadata"] = json::object();
-  if (!obj["metadata"].contains("resourceVersion") || obj["metadata"]["resourceVersion"] == "")
+  // Without a resourceVersion the update is unconditional where
+  // kube-apiserver's strategy allows it (AllowUnconditionalUpdate: built-in
+  // kinds, e.g. the Secret Helm keeps its release in) and refused for custom
+  // resources and CRDs.
+  bool has_rv = obj["metadata"].contains("resourceVersion") && obj["metadata"]["resourceVersion"] != "";
+  if (!has_rv && !t.custom && t.plural != "customresourcedefinitions") {
+    obj["metadata"].erase("resourceVersion");
+  } else if (!has_rv) {
     ThrowInvalid(t.group, t.kind, name,
                  {{"FieldValueInvalid", "metadata.resourceVersion",
                    "Invalid value: 0x0: must be specified for an update"}});
+  }
   if (t.group == "events.k8s.io") obj = V1EventToCore(obj);
   std::vector<std::string> warnings;
   auto stored = CommitUpdate(r, t, std::move(obj), old, sub, &warnings);

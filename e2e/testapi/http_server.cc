@@ -313,6 +313,7 @@ class Session : public WatchBase, public std::enable_shared_from_this<Session<St
   }
 
   void Log(int code) const {
+    if (auto* audit = server_.audit_log()) audit->Record(request_.user, request_.method, request_.path, request_.query, code);
     if (!spdlog::should_log(spdlog::level::debug)) return;
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
     spdlog::debug("method={} path={} code={} user={} ms={:.2f}", request_.method, request_.path, code, request_.user,
@@ -491,6 +492,7 @@ class Session : public WatchBase, public std::enable_shared_from_this<Session<St
 HttpServer::HttpServer(net::io_context& io, Api& api, ServerOptions options, net::ssl::context* ssl)
     : io_(io), api_(api), options_(std::move(options)), ssl_(ssl), acceptor_(io) {
   if (options_.token_file) tokens_.emplace(*options_.token_file);
+  if (options_.audit_log) audit_ = std::make_unique<AuditLog>(*options_.audit_log);
   api_.store().AddListener(this);
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "e2e/testapi/api.h"
+#include "e2e/testapi/audit_log.h"
 #include "e2e/testapi/store.h"
 
 namespace testapi {
@@ -68,6 +69,7 @@ struct ServerOptions {
   int bookmark_interval_seconds = 10;
   size_t max_body_bytes = 3 * 1024 * 1024;
   size_t max_watch_backlog_bytes = 64 * 1024 * 1024;  // then the watch is dropped
+  std::optional<std::filesystem::path> audit_log;  // one JSON line per request (audit_log.h)
 };
 
 class WatchBase;
@@ -105,6 +107,7 @@ class HttpServer : public ChangeListener {
   void RemoveWatch(WatchBase* w);
   void ScheduleUpkeep();
   bool tls() const { return ssl_ != nullptr; }
+  AuditLog* audit_log() { return audit_.get(); }
 
  private:
   void Accept();
@@ -118,6 +121,7 @@ class HttpServer : public ChangeListener {
   Faults faults_;
   std::mt19937_64 rng_{std::random_device{}()};
   std::optional<TokenFile> tokens_;
+  std::unique_ptr<AuditLog> audit_;
   bool upkeep_scheduled_ = false;
   // Open watches by storage key; a change is offered only to its key's
   // watches. Watches whose field selector pins a trigger field (a pod's

@@ -23,7 +23,7 @@ namespace po = boost::program_options;
 namespace net = boost::asio;
 
 int main(int argc, char** argv) {
-  std::string listen, data_dir, kubeconfig_out, token_file, log_level, fault_code;
+  std::string listen, data_dir, kubeconfig_out, token_file, log_level, fault_code, audit_log;
   std::vector<std::string> users, hostnames;
   bool tls = false, anonymous_auth = true, admin_endpoints = true;
   size_t history = 0, max_body = 0;
@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
       "user", po::value(&users)->composing(),
       "NAME[:GROUP,...] also write <kubeconfig-out>.<NAME> with a client certificate for that user (repeatable)")(
       "hostname", po::value(&hostnames)->composing(), "extra DNS name or IP for the server certificate (repeatable)")(
+      "audit-log", po::value(&audit_log), "append one JSON line per API request (user, verb, resource) to this file")(
       "token-file", po::value(&token_file), "static tokens (CSV token,user,uid,\"groups\"), re-read when changed")(
       "anonymous-auth", po::value(&anonymous_auth)->default_value(true)->implicit_value(true),
       "requests without credentials are system:anonymous (may read /healthz, /version); false: 401 for them")(
@@ -72,6 +73,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!token_file.empty()) sopts.token_file = token_file;
+  if (!audit_log.empty()) sopts.audit_log = audit_log;
   sopts.anonymous_auth = anonymous_auth;
   sopts.admin_endpoints = admin_endpoints;
   sopts.bookmark_interval_seconds = std::max(1, bookmark_interval);
@@ -134,6 +136,10 @@ int main(int argc, char** argv) {
   testapi::HttpServer server(io, api, sopts, ssl ? &*ssl : nullptr);
   server_ptr = &server;
   server.SetFaults(faults);
+  if (server.audit_log() && !server.audit_log()->ok()) {
+    spdlog::error("msg=\"cannot open the audit log\" file=\"{}\"", audit_log);
+    return 1;
+  }
   if (auto err = server.Listen()) {
     spdlog::error("msg=\"cannot listen\" error=\"{}\"", *err);
     return 1;

@@ -100,6 +100,18 @@ Registry::Registry() {
   AddBuiltin(builtin("rbac.authorization.k8s.io", "clusterroles", "clusterrole", "ClusterRole", false));
   AddBuiltin(builtin("rbac.authorization.k8s.io", "clusterrolebindings", "clusterrolebinding",
                      "ClusterRoleBinding", false));
+
+  // Stored as given, like the RBAC kinds: nothing enforces the policies
+  // (the chart's own-node policy is checked by api/cel-check instead).
+  auto vap = builtin("admissionregistration.k8s.io", "validatingadmissionpolicies", "validatingadmissionpolicy",
+                     "ValidatingAdmissionPolicy", false);
+  vap.status_subresource = true;
+  vap.has_generation = true;
+  AddBuiltin(vap);
+  auto vapb = builtin("admissionregistration.k8s.io", "validatingadmissionpolicybindings",
+                      "validatingadmissionpolicybinding", "ValidatingAdmissionPolicyBinding", false);
+  vapb.has_generation = true;
+  AddBuiltin(vapb);
 }
 
 ResourceTypePtr Registry::Find(const std::string& group, const std::string& version,
