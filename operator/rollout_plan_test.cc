@@ -1,0 +1,86 @@
+// Table tests of the rollout's budget arithmetic and node selection.
+#include "operator/rollout_plan.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace rdma_operator {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using json = nlohmann::json;
+
+TEST(RolloutBudgetTest, ResolvesIntegersAndPercentages) {
+  struct Case { json max_unavailable; int32_t matched; int32_t want; };
+  const Case cases[] = {
+      {nullptr, 5, 1},   // default
+      {2, 5, 2},
+      {0, 5, 1},         // at least 1
+      {9, 5, 5},         // at most every matched node
+      {"10%", 5, 1},     // rounds up: 0.5 -> 1, not "never"
+      {"50%", 5, 3},     // 2.5 -> 3
+      {"40%", 5, 2},     // exact
+      {"100%", 3, 3},
+      {"250%", 3, 3},
+      {"33%", 0, 1},     // no matched nodes
+      {"abc", 5, 1},     // unparseable -> 1
+      {"%", 5, 1},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(RolloutBudget(c.max_unavailable, c.matched), c.want)
+        << c.max_unavailable.dump() << " of " << c.matched;
+  }
+}
+
+RolloutNode Node(std::string name, bool needs, std::vector<std::string> policies = {"p"}) {
+  RolloutNode n;
+  n.name = std::move(name);
+  n.needs_disruption = needs;
+  n.policies = std::move(policies);
+  return n;
+}
+
+TEST(PickNodesToDisruptTest, BudgetOfOneTakesTheFirstByName) {
+  std::vector<RolloutNode> nodes = {Node("node-c", true), Node("node-a", true), Node("node-b", true)};
+  EXPECT_THAT(PickNodesToDisrupt(nodes, {{"p", 1}}), ElementsAre("node-a"));
+}
+
+TEST(PickNodesToDisruptTest, NodeInRolloutHoldsTheBudget) {
+  std::vector<RolloutNode> nodes = {Node("node-a", true), Node("node-b", true), Node("node-c", true)};
+  nodes[0].in_rollout = true;
+  EXPECT_THAT(PickNodesToDisrupt(nodes, {{"p", 1}}), IsEmpty());
+  EXPECT_THAT(PickNodesToDisrupt(nodes, {{"p", 2}}), ElementsAre("node-b"));
+}
+
+TEST(PickNodesToDisruptTest, UnavailableNodeCountsAgainstTheBudgetAndIsNotStarted) {
+  std::vector<RolloutNode> nodes = {Node("node-a", true), Node("node-b", true), Node("node-c", false)};
+  nodes[2].unavailable = true;  // NotReady or cordoned by an admin
+  EXPECT_THAT(PickNodesToDisrupt(nodes, {{"p", 1}}), IsEmpty());
+  nodes[0].unavailable = true;  // needs disruption but is NotReady
+  EXPECT_THAT(PickNodesToDisrupt(nodes, {{"p", 3}}), ElementsAre("node-b"));
+}
+
+TEST(PickNodesToDisruptTest, PercentOfFiveNodesStillMakesProgress) {
+  std::vector<RolloutNode> nodes;
+  for (char c = 'a'; c <= 'e'; ++c) nodes.push_back(Node(std::string("node-") + c, true));
+  EXPECT_THAT(PickNodesToDisrupt(nodes, {{"p", "10%"}}), ElementsAre("node-a"));
+}
+
+TEST(PickNodesToDisruptTest, NodeInTwoPoliciesIsHeldToTheStricter) {
+  // wide allows 3 of its 3 nodes, narrow 1 of its 2; node-a is in the
+  // rollout under narrow, so node-b (also narrow) must wait, node-c may go.
+  std::vector<RolloutNode> nodes = {Node("node-a", false, {"wide", "narrow"}),
+                                    Node("node-b", true, {"wide", "narrow"}),
+                                    Node("node-c", true, {"wide"})};
+  nodes[0].in_rollout = true;
+  EXPECT_THAT(PickNodesToDisrupt(nodes, {{"wide", 3}, {"narrow", 1}}), ElementsAre("node-c"));
+}
+
+TEST(PickNodesToDisruptTest, NodesNotNeedingDisruptionAreNotPicked) {
+  std::vector<RolloutNode> nodes = {Node("node-a", false), Node("node-b", false)};
+  EXPECT_THAT(PickNodesToDisrupt(nodes, {{"p", 2}}), IsEmpty());
+}
+
+}  // namespace
+}  // namespace rdma_operator
