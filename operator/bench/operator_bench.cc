@@ -175,11 +175,12 @@ RunResult OneRun(const std::string& testapi, const std::string& operator_bin, co
     std::cerr << out;
     return r;
   }
-  auto config = kube::LoadKubeconfig({server.kubeconfig()});
-  auto transport = kube::HttpTransport::Create(*config);
-  kube::ClientOptions co;
-  co.qps = 0;
-  auto client = std::make_shared<kube::Client>(std::shared_ptr<kube::Transport>(std::move(*transport)), co);
+  std::string error;
+  auto client = rdma_operator::testing::UnthrottledClient(server.kubeconfig(), &error);
+  if (client == nullptr) {
+    std::cerr << "kubeconfig of the test API server: " << error << "\n";
+    return r;
+  }
 
   // N agents: Node, RdmaNodeState, reported NICs.
   Parallel(nodes, 4, [&](int i) {

@@ -69,13 +69,9 @@ class OperatorChaos : public ::testing::Test {
     audit_ = dir_ + "/audit.jsonl";
     server_ = std::make_unique<kube::testing::TestApiProcess>(bin, dir_, std::vector<std::string>{"--audit-log", audit_});
     ASSERT_EQ(server_->Start(), "");
-    auto config = kube::LoadKubeconfig({server_->kubeconfig()});
-    ASSERT_TRUE(config.ok()) << config.error().ToString();
-    kube::ClientOptions o;
-    o.qps = 0;
-    auto transport = kube::HttpTransport::Create(*config);
-    ASSERT_TRUE(transport.ok()) << transport.error().ToString();
-    client_ = std::make_shared<kube::Client>(std::shared_ptr<kube::Transport>(std::move(*transport)), o);
+    std::string error;
+    client_ = testing::UnthrottledClient(server_->kubeconfig(), &error);
+    ASSERT_NE(client_, nullptr) << error;
     int rc = 0;
     std::string out = testing::RunCommand(
         "kubectl --kubeconfig " + server_->kubeconfig() + " apply -f " + std::string(RDMA_SOURCE_DIR) + "/crds/", &rc);

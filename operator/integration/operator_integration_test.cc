@@ -87,13 +87,9 @@ class OperatorCluster : public ::testing::Test {
       ASSERT_EQ(server_->Start(), "");
       kubeconfig_ = server_->kubeconfig();
     }
-    auto config = kube::LoadKubeconfig({kubeconfig_});
-    ASSERT_TRUE(config.ok()) << config.error().ToString();
-    kube::ClientOptions o;
-    o.qps = 0;
-    auto transport = kube::HttpTransport::Create(*config);
-    ASSERT_TRUE(transport.ok()) << transport.error().ToString();
-    client_ = std::make_shared<kube::Client>(std::shared_ptr<kube::Transport>(std::move(*transport)), o);
+    std::string error;
+    client_ = testing::UnthrottledClient(kubeconfig_, &error);
+    ASSERT_NE(client_, nullptr) << error;
 
     suffix_ = RandomSuffix();
     ns_ = "op-it-" + suffix_;

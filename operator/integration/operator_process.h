@@ -16,9 +16,14 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
+
+#include "kube/client.h"
+#include "kube/config.h"
+#include "kube/http_transport.h"
 
 extern char** environ;
 
@@ -49,6 +54,26 @@ inline int FreePort() {
     if (port != 0 && handed_out.insert(port).second) return port;
   }
   return 0;
+}
+
+// A client for the cluster a kubeconfig names, without a client-side rate
+// limit (tests and benchmarks count the operator's requests, not their own
+// waits). Null, with *error saying why, when the kubeconfig or its transport
+// is unusable.
+inline std::shared_ptr<kube::Client> UnthrottledClient(const std::string& kubeconfig, std::string* error) {
+  auto config = kube::LoadKubeconfig({kubeconfig});
+  if (!config.ok()) {
+    *error = config.error().ToString();
+    return nullptr;
+  }
+  auto transport = kube::HttpTransport::Create(*config);
+  if (!transport.ok()) {
+    *error = transport.error().ToString();
+    return nullptr;
+  }
+  kube::ClientOptions options;
+  options.qps = 0;
+  return std::make_shared<kube::Client>(std::shared_ptr<kube::Transport>(std::move(*transport)), options);
 }
 
 // Runs a command, returns its stdout (stderr merged when merge_stderr) and
