@@ -278,24 +278,28 @@ RdmaNodePolicySpec WithDefaults(RdmaNodePolicySpec spec) {
   return spec;
 }
 
-int32_t MaxUnavailableNodes(const DisruptionSpec& disruption, int32_t matched_nodes) {
-  const nlohmann::json& mu = disruption.max_unavailable;
+int32_t ResolveMaxUnavailable(const nlohmann::json& max_unavailable, int32_t matched_nodes,
+                              PercentRounding rounding) {
+  const int64_t matched = std::max<int32_t>(matched_nodes, 1);
   int64_t n = kDefaultMaxUnavailable;
-  if (mu.is_number_integer()) {
-    n = mu.get<int64_t>();
-  } else if (mu.is_string()) {
-    std::string s = mu.get<std::string>();
-    if (!s.empty() && s.back() == '%') {
+  if (max_unavailable.is_number_integer()) {
+    n = max_unavailable.get<int64_t>();
+  } else if (max_unavailable.is_string()) {
+    const std::string s = max_unavailable.get<std::string>();
+    const std::string digits = s.empty() ? "" : s.substr(0, s.size() - 1);
+    const bool percent = !digits.empty() && s.back() == '%' &&
+                         std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (percent) {
       int64_t pct = 0;
-      for (char c : s.substr(0, s.size() - 1)) {
-        if (c < '0' || c > '9') break;
-        pct = pct * 10 + (c - '0');
-        if (pct > 100) break;
-      }
-      n = std::min<int64_t>(pct, 100) * matched_nodes / 100;
+      for (char c : digits) pct = std::min<int64_t>(pct * 10 + (c - '0'), 100);
+      n = rounding == PercentRounding::kUp ? (pct * matched + 99) / 100 : pct * matched_nodes / 100;
     }
   }
-  return static_cast<int32_t>(std::clamp<int64_t>(n, 1, std::max<int32_t>(matched_nodes, 1)));
+  return static_cast<int32_t>(std::clamp<int64_t>(n, 1, matched));
+}
+
+int32_t MaxUnavailableNodes(const DisruptionSpec& disruption, int32_t matched_nodes) {
+  return ResolveMaxUnavailable(disruption.max_unavailable, matched_nodes, PercentRounding::kDown);
 }
 
 }  // namespace api

@@ -154,8 +154,18 @@ FieldErrors Validate(const RdmaNodePolicy& policy);
 // The spec with every unset defaulted field set to its CRD default.
 RdmaNodePolicySpec WithDefaults(RdmaNodePolicySpec spec);
 
-// Resolves disruption.maxUnavailable against the number of matched nodes:
-// an integer as is, "N%" rounded down; at least 1. Call on a validated spec.
+// How a percentage of maxUnavailable becomes a node count.
+enum class PercentRounding { kDown, kUp };
+
+// Resolves a maxUnavailable value (an integer, "N%", or null for the
+// default) against the number of matched nodes. The result is between 1 and
+// max(matched_nodes, 1); percentages above 100 count as 100. Call on a
+// validated value: a string that is not "N%" counts as the default.
+int32_t ResolveMaxUnavailable(const nlohmann::json& max_unavailable, int32_t matched_nodes,
+                              PercentRounding rounding);
+
+// disruption.maxUnavailable with "N%" rounded down. No caller yet: the
+// rollout (operator/rollout_plan.h) rounds up.
 int32_t MaxUnavailableNodes(const DisruptionSpec& disruption, int32_t matched_nodes);
 
 }  // namespace api

@@ -3,26 +3,12 @@
 #include <algorithm>
 #include <map>
 
+#include "api/rdma_node_policy.h"
+
 namespace rdma_operator {
 
 int32_t RolloutBudget(const nlohmann::json& max_unavailable, int32_t matched_nodes) {
-  const int64_t matched = std::max<int32_t>(matched_nodes, 1);
-  int64_t n = 1;
-  if (max_unavailable.is_number_integer()) {
-    n = max_unavailable.get<int64_t>();
-  } else if (max_unavailable.is_string()) {
-    const std::string s = max_unavailable.get<std::string>();
-    if (s.size() >= 2 && s.back() == '%') {
-      int64_t pct = 0;
-      bool digits = true;
-      for (char c : s.substr(0, s.size() - 1)) {
-        if (c < '0' || c > '9') { digits = false; break; }
-        pct = std::min<int64_t>(pct * 10 + (c - '0'), 100);
-      }
-      if (digits) n = (pct * matched + 99) / 100;  // round up
-    }
-  }
-  return static_cast<int32_t>(std::clamp<int64_t>(n, 1, matched));
+  return api::ResolveMaxUnavailable(max_unavailable, matched_nodes, api::PercentRounding::kUp);
 }
 
 std::vector<std::string> PickNodesToDisrupt(const std::vector<RolloutNode>& nodes,

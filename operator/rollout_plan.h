@@ -25,9 +25,8 @@
 namespace rdma_operator {
 
 // Resolves a maxUnavailable value (an integer, "N%", or null for the
-// default of 1) against the number of matched nodes. Percentages round up;
-// the result is between 1 and max(matched_nodes, 1). Call on a validated
-// value; anything unparseable counts as 1.
+// default of 1) against the number of matched nodes, percentages rounded
+// up: api::ResolveMaxUnavailable with PercentRounding::kUp.
 int32_t RolloutBudget(const nlohmann::json& max_unavailable, int32_t matched_nodes);
 
 // One node as the rollout sees it.
