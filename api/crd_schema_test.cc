@@ -173,6 +173,11 @@ TEST(CrdSchemaTest, CxxDefaultsMatchTheSchema) {
   EXPECT_EQ(SchemaAt(policy, ".spec.disruption.drainTimeoutSeconds")["default"],
             kDefaultDrainTimeoutSeconds);
   EXPECT_EQ(SchemaAt(policy, ".spec.disruption.onDrainTimeout")["default"], kDefaultOnDrainTimeout);
+  // umad means false when unset but has no schema default on purpose: a
+  // default would add umad: false to every stored policy and so to the VF
+  // groups of every existing node state.
+  EXPECT_EQ(SchemaAt(policy, ".spec.umad")["type"], "boolean");
+  EXPECT_FALSE(SchemaAt(policy, ".spec.umad").contains("default"));
 
   // WithDefaults() fills exactly the fields the schema defaults.
   RdmaNodePolicySpec spec = WithDefaults({});

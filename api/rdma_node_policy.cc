@@ -68,6 +68,7 @@ void PolicySpecFields(V& v, RdmaNodePolicySpec& s) {
   v("firmware", s.firmware);
   v("guid", s.guid);
   v("rdmaNamespaceMode", s.rdma_namespace_mode);
+  v("umad", s.umad);
   v("disruption", s.disruption);
 }
 void Fields(json_fields::Reader& v, RdmaNodePolicySpec& s) { PolicySpecFields(v, s); }

@@ -105,6 +105,10 @@ struct RdmaNodePolicySpec {
   std::optional<FirmwareSpec> firmware;
   std::optional<GuidSpec> guid;
   std::optional<std::string> rdma_namespace_mode;  // Exclusive | Shared
+  // Pods also get the VF's /dev/infiniband/umadN. Unset means false; the
+  // CRD has no default so that node states of existing policies keep their
+  // exact spec (no umad field appears in them).
+  std::optional<bool> umad;
   std::optional<DisruptionSpec> disruption;
   nlohmann::json unknown_fields;
 

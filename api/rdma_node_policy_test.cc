@@ -218,6 +218,36 @@ TEST(RdmaNodePolicyTest, ExplicitZeroAndEmptySelectorSurviveARoundTrip) {
   EXPECT_THAT(Validate(policy), ::testing::IsEmpty());
 }
 
+// umad is opt-in and optional: a policy that does not mention it reads as
+// unset and is written back without it (so node states built from it do not
+// change); true and an explicit false survive; a non-boolean is an error on
+// spec.umad.
+TEST(RdmaNodePolicyTest, UmadIsOptionalAndRoundTrips) {
+  RdmaNodePolicy unset;
+  ASSERT_THAT(FromJson(ValidPolicy(), &unset), ::testing::IsEmpty());
+  EXPECT_FALSE(unset.spec.umad.has_value());
+  EXPECT_FALSE(ToJson(unset)["spec"].contains("umad"));
+  EXPECT_FALSE(WithDefaults(unset.spec).umad.has_value());
+
+  for (bool value : {true, false}) {
+    json doc = ValidPolicy();
+    doc["spec"]["umad"] = value;
+    RdmaNodePolicy policy;
+    ASSERT_THAT(FromJson(doc, &policy), ::testing::IsEmpty());
+    EXPECT_EQ(policy.spec.umad, value);
+    EXPECT_EQ(ToJson(policy), doc);
+    EXPECT_THAT(Validate(policy), ::testing::IsEmpty());
+  }
+
+  json bad = ValidPolicy();
+  bad["spec"]["umad"] = "yes";
+  RdmaNodePolicy policy;
+  FieldErrors errors = FromJson(bad, &policy);
+  ASSERT_EQ(errors.size(), 1u) << Summarize(errors);
+  EXPECT_EQ(errors[0].path, "spec.umad");
+  EXPECT_EQ(ToJson(policy), bad);  // kept verbatim for writing back
+}
+
 TEST(RdmaNodePolicyTest, WithDefaultsKeepsWhatTheUserSet) {
   RdmaNodePolicySpec spec;
   spec.priority = 5;

@@ -27,6 +27,7 @@ void VfGroupFields(V& v, VfGroup& g) {
   v("policy", g.policy);
   v("firstVf", g.first_vf);
   v("lastVf", g.last_vf);
+  v("umad", g.umad);
 }
 void Fields(json_fields::Reader& v, VfGroup& g) { VfGroupFields(v, g); }
 void Fields(json_fields::Writer& v, VfGroup& g) { VfGroupFields(v, g); }

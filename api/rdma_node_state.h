@@ -38,6 +38,9 @@ struct VfGroup {
   std::string policy;
   int32_t first_vf = 0;
   int32_t last_vf = 0;
+  // Copied from the policy's umad: the device plugin also hands pods the
+  // VF's /dev/infiniband/umadN. Unset means false.
+  std::optional<bool> umad;
   nlohmann::json unknown_fields;
 
   bool operator==(const VfGroup&) const = default;

@@ -48,6 +48,31 @@ TEST(RdmaNodeStateTest, FullObjectRoundTripsAndValidates) {
   EXPECT_NE(again.spec, state.spec);
 }
 
+// A VF group's umad is what the device plugin reads; a group without it
+// must not gain the field on a round trip, and changing it changes the spec
+// (which is how the operator knows to write it).
+TEST(RdmaNodeStateTest, VfGroupUmadRoundTripsAndIsPartOfTheSpec) {
+  json doc = Fixture();
+  RdmaNodeState without;
+  ASSERT_THAT(FromJson(doc, &without), ::testing::IsEmpty());
+  EXPECT_FALSE(without.spec.interfaces[0].vf_groups[0].umad.has_value());
+  EXPECT_FALSE(ToJson(without)["spec"]["interfaces"][0]["vfGroups"][0].contains("umad"));
+
+  doc["spec"]["interfaces"][0]["vfGroups"][0]["umad"] = true;
+  RdmaNodeState with;
+  ASSERT_THAT(FromJson(doc, &with), ::testing::IsEmpty());
+  EXPECT_EQ(with.spec.interfaces[0].vf_groups[0].umad, true);
+  EXPECT_EQ(ToJson(with), doc) << json::diff(doc, ToJson(with)).dump();
+  EXPECT_THAT(Validate(with), ::testing::IsEmpty());
+  EXPECT_NE(with.spec, without.spec);
+
+  doc["spec"]["interfaces"][0]["vfGroups"][0]["umad"] = 1;
+  RdmaNodeState bad;
+  FieldErrors errors = FromJson(doc, &bad);
+  ASSERT_EQ(errors.size(), 1u) << Summarize(errors);
+  EXPECT_EQ(errors[0].path, "spec.interfaces[0].vfGroups[0].umad");
+}
+
 // The agent rewrites status from scratch on every discovery; fields a newer
 // operator put into spec must survive the agent's status update.
 TEST(RdmaNodeStateTest, AgentStatusRewriteKeepsUnknownSpecFields) {

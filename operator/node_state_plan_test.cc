@@ -38,7 +38,7 @@ api::InterfaceSpec Iface(const std::string& pci, const std::string& name, int nu
   i.pci_address = pci;
   i.name = name;
   i.num_vfs = num_vfs;
-  i.vf_groups.push_back({resource, "p", 0, num_vfs - 1, {}});
+  i.vf_groups.push_back({resource, "p", 0, num_vfs - 1, std::nullopt, {}});
   return i;
 }
 

@@ -165,6 +165,9 @@ MergeResult MergePolicies(const std::string& node_name, const std::map<std::stri
         group.policy = c.policy->metadata.name;
         group.first_vf = range.first;
         group.last_vf = range.last;
+        // Copied as written (unset stays unset), so node states of policies
+        // that never mention umad keep the spec they have.
+        group.umad = c.spec.umad;
         placed.push_back({group, *c.spec.priority});
         contributing.insert(c.policy->metadata.name);
       }

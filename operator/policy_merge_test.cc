@@ -59,6 +59,33 @@ TEST(MergePolicies, OnePolicyConfiguresEverySelectedPf) {
   EXPECT_TRUE(r.conflicts.empty());
 }
 
+// umad is per VF group, copied from the policy the group comes from; a
+// policy that does not set it gives groups without the field, so the node
+// states of policies written before umad existed do not change.
+TEST(MergePolicies, VfGroupsCarryTheirPolicysUmadOnlyWhenItIsSet) {
+  auto policies = std::vector{
+      Policy("mad", Spec(10, {{"pfNames", {"ens1f0#0-1"}}}, 8, "ib_mad", {{"umad", true}})),
+      Policy("plain", Spec(10, {{"pfNames", {"ens1f0#2-5"}}}, 8, "ib_plain")),
+      Policy("off", Spec(10, {{"pfNames", {"ens1f0#6-7"}}}, 8, "ib_off", {{"umad", false}}))};
+  MergeResult r = MergePolicies("n1", kLabels, Ptrs(policies), kPfs, nullptr);
+  ASSERT_EQ(r.spec.interfaces.size(), 1u);
+  const auto& groups = r.spec.interfaces[0].vf_groups;
+  ASSERT_THAT(Groups(r.spec.interfaces[0]), ElementsAre("ib_mad:0-1@mad", "ib_plain:2-5@plain", "ib_off:6-7@off"));
+  EXPECT_EQ(groups[0].umad, true);
+  EXPECT_EQ(groups[1].umad, std::nullopt);
+  EXPECT_EQ(groups[2].umad, false);
+  EXPECT_TRUE(r.conflicts.empty());  // umad is not a PF-level setting
+
+  // As written to the API server.
+  api::RdmaNodeState state;
+  state.metadata.name = "n1";
+  state.spec = r.spec;
+  const nlohmann::json written = api::ToJson(state)["spec"]["interfaces"][0]["vfGroups"];
+  EXPECT_EQ(written[0]["umad"], true);
+  EXPECT_FALSE(written[1].contains("umad"));
+  EXPECT_EQ(written[2]["umad"], false);
+}
+
 TEST(MergePolicies, NodeNotSelectedOrNoReportedNicsGivesEmptySpec) {
   auto policies = std::vector{Policy("roce", Spec(99, nlohmann::json::object(), 4, "roce"))};
   EXPECT_TRUE(MergePolicies("n1", {{"rdma", "no"}}, Ptrs(policies), kPfs, nullptr).spec.interfaces.empty());

@@ -50,7 +50,7 @@ bool SpecCarriesPolicy(const api::RdmaNodeStateSpec& written, const api::RdmaNod
       const api::VfGroup& a = want.vf_groups[i];
       const api::VfGroup& b = have->vf_groups[i];
       if (a.policy != b.policy || a.resource_name != b.resource_name || a.first_vf != b.first_vf ||
-          a.last_vf != b.last_vf)
+          a.last_vf != b.last_vf || a.umad != b.umad)
         return false;
     }
   }

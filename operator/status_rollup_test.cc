@@ -107,6 +107,11 @@ TEST(RollUpPolicy, CountsMatchedAndReadyNodesAndSaysWhoIsStillApplying) {
   auto edited = Policy("p", Spec(10, 6));
   PolicyRollup after_edit = RollUpPolicy(edited, {}, {&edited}, {{"n1", yes, &applied}});
   EXPECT_EQ(after_edit.ready_nodes, 0);
+  // So is turning umad on: the VF groups the device plugin reads change.
+  nlohmann::json with_umad = Spec(10, 4);
+  with_umad["umad"] = true;
+  auto umad_edit = Policy("p", with_umad);
+  EXPECT_EQ(RollUpPolicy(umad_edit, {}, {&umad_edit}, {{"n1", yes, &applied}}).ready_nodes, 0);
   EXPECT_THAT(Message(bad.conditions, "Degraded"), HasSubstr("n3"));
 }
 
