@@ -9,26 +9,27 @@
 #include <cerrno>
 #include <filesystem>
 #include <map>
+#include <set>
 
 namespace sim {
 
 DevPlan PlanDevSync(const std::vector<CharDevice>& want, const std::vector<DevEntry>& have) {
   std::map<std::string, const CharDevice*> wanted;
   for (const auto& w : want) wanted[w.name] = &w;
-  std::map<std::string, bool> good;  // name -> already right
+  std::set<std::string> right_already;
   DevPlan plan;
   for (const auto& h : have) {
     auto it = wanted.find(h.name);
     const bool right = it != wanted.end() && h.is_char && h.major == it->second->major &&
                        h.minor == it->second->minor && h.mode == kDevNodeMode;
     if (right) {
-      good[h.name] = true;
+      right_already.insert(h.name);
     } else {
       plan.remove.push_back(h.name);
     }
   }
   for (const auto& w : want)
-    if (!good.count(w.name)) plan.create.push_back(w);
+    if (!right_already.count(w.name)) plan.create.push_back(w);
   return plan;
 }
 
