@@ -36,7 +36,8 @@ host::Result<std::unique_ptr<SimNodeProcess>> SimNodeProcess::Start(const SimNod
   std::ofstream(o.work_dir + "/node.json") << o.config_json;
 
   std::vector<std::string> args = {o.bin_dir + "/sysfs-sim", "--config", o.work_dir + "/node.json", "--state",
-                                   o.work_dir + "/state",    "--mount",  o.work_dir + "/fs",        "--foreground"};
+                                   o.work_dir + "/state",    "--mount",  o.work_dir + "/fs",        "--dev-dir",
+                                   o.work_dir + "/dev",      "--foreground"};
   if (!o.netns.empty()) args.insert(args.end(), {"--netns", o.netns});
   if (!o.fabric_netns.empty()) args.insert(args.end(), {"--fabric-netns", o.fabric_netns});
   if (!o.fabric_bridge.empty()) args.insert(args.end(), {"--fabric-bridge", o.fabric_bridge});

@@ -22,7 +22,7 @@ namespace sim {
 
 struct SimNodeOptions {
   std::string bin_dir;        // where sysfs-sim and sim-path/mstconfig are
-  std::string work_dir;       // gets node.json, state/, fs/ (the mount), sysfs-sim.err
+  std::string work_dir;       // gets node.json, state/, fs/ (the mount), dev/, sysfs-sim.err
   std::string config_json;    // NodeConfig (see node_config.h)
   std::string netns;          // node namespace: a name, a path, or "" for the caller's
   std::string fabric_netns;   // optional, name or path
@@ -42,8 +42,11 @@ class SimNodeProcess {
   // The simulated reboot: VFs gone, firmware Next Boot -> Current, new boot_id.
   host::Status Reboot();
 
-  std::string host_root() const { return work_dir_ + "/fs"; }           // has sys/, proc/, sim/
+  std::string host_root() const { return work_dir_ + "/fs"; }           // has sys/, proc/, sim/, dev/
   std::string sysfs_root() const { return work_dir_ + "/fs/sys"; }      // the agent's /sys
+  // The node's /dev: real char device nodes in infiniband/ (uverbsN, umadN,
+  // rdma_cm) that follow sysfs; host_root()/dev is a link to it.
+  std::string dev_dir() const { return work_dir_ + "/dev"; }
   std::string state_dir() const { return work_dir_ + "/state"; }        // MSTCONFIG_SIM_STATE
   std::string mstconfig_dir() const { return bin_dir_ + "/sim-path"; }  // put first on PATH
   std::string mstconfig_env() const { return "MSTCONFIG_SIM_STATE=" + state_dir(); }

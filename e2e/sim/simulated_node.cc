@@ -1,5 +1,6 @@
 #include "e2e/sim/simulated_node.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -13,6 +14,23 @@ namespace {
 
 const char kDevices[] = "sys/devices/pci0000:00/";
 const char kDriver[] = "mlx5_core";
+
+// Char device numbers (ATTACH-FACTS.md 7.1): uverbsN is 231:192+N, umadN is
+// 231:N; rdma_cm is a misc device (major 10) with a dynamic minor, 58 here.
+constexpr unsigned kIbMajor = 231;
+constexpr unsigned kUverbsBase = 192;
+constexpr unsigned kUmadBase = 0;
+constexpr unsigned kMiscMajor = 10;
+constexpr unsigned kRdmaCmMinor = 58;
+
+std::string DevNumber(unsigned major, unsigned minor) { return std::to_string(major) + ":" + std::to_string(minor); }
+
+// ida_alloc: the lowest number not in use.
+int LowestFree(const std::set<int>& used) {
+  int i = 0;
+  while (used.count(i)) ++i;
+  return i;
+}
 
 std::string Trim(const std::string& s) {
   size_t b = s.find_first_not_of(" \t\n\r");
@@ -128,29 +146,20 @@ host::Status SimulatedNode::Probe(Function& fn, Pf& pf, int vf) {
   if (!nd.ok()) return host::Error{"probe " + fn.pci + ": " + nd.error().message, nd.error().sys_errno};
   fn.netdev = *nd;
   fn.bound = true;
-  // The RDMA core and uverbs hand out the lowest free number.
-  std::set<std::string> ibdevs;
-  std::set<int> uverbs;
+  // The RDMA core, uverbs and umad each hand out the lowest free number.
+  std::set<int> ibdevs, uverbs, umads;
   auto note = [&](const Function& f) {
-    if (!f.ibdev.empty()) ibdevs.insert(f.ibdev);
+    if (!f.ibdev.empty()) ibdevs.insert(std::stoi(f.ibdev.substr(5)));  // "mlx5_N"
     if (f.uverbs >= 0) uverbs.insert(f.uverbs);
+    if (f.umad >= 0) umads.insert(f.umad);
   };
   for (const auto& p : pfs_) {
     note(p.fn);
     for (const auto& f : p.vfs) note(f);
   }
-  for (int i = 0;; ++i) {
-    if (!ibdevs.count("mlx5_" + std::to_string(i))) {
-      fn.ibdev = "mlx5_" + std::to_string(i);
-      break;
-    }
-  }
-  for (int i = 0;; ++i) {
-    if (!uverbs.count(i)) {
-      fn.uverbs = i;
-      break;
-    }
-  }
+  fn.ibdev = "mlx5_" + std::to_string(LowestFree(ibdevs));
+  fn.uverbs = LowestFree(uverbs);
+  fn.umad = LowestFree(umads);
   if (vf < 0) {
     fn.node_guid = pf.cfg.NodeGuid();
     fn.port_guid = fn.node_guid;
@@ -170,6 +179,7 @@ void SimulatedNode::Remove(Function& fn) {
   fn.bound = false;
   fn.ibdev.clear();
   fn.uverbs = -1;
+  fn.umad = -1;
   fn.node_guid = fn.port_guid = 0;
 }
 
@@ -338,9 +348,16 @@ void SimulatedNode::BuildFunction(const Function& fn, const Pf& pf, int vf) {
   const std::string uv = "uverbs" + std::to_string(fn.uverbs);
   const std::string verbs = dir + "/infiniband_verbs/" + uv;
   tree_.AddConstFile(verbs + "/ibdev", fn.ibdev);
-  tree_.AddConstFile(verbs + "/dev", "231:" + std::to_string(192 + fn.uverbs));
+  tree_.AddConstFile(verbs + "/dev", DevNumber(kIbMajor, kUverbsBase + fn.uverbs));
   tree_.AddLink(verbs + "/device", "../../../" + fn.pci);
   tree_.AddLink("sys/class/infiniband_verbs/" + uv, "../../devices/pci0000:00/" + fn.pci + "/infiniband_verbs/" + uv);
+  const std::string um = "umad" + std::to_string(fn.umad);
+  const std::string mad = dir + "/infiniband_mad/" + um;
+  tree_.AddConstFile(mad + "/ibdev", fn.ibdev);
+  tree_.AddConstFile(mad + "/port", "1");
+  tree_.AddConstFile(mad + "/dev", DevNumber(kIbMajor, kUmadBase + fn.umad));
+  tree_.AddLink(mad + "/device", "../../../" + fn.pci);
+  tree_.AddLink("sys/class/infiniband_mad/" + um, "../../devices/pci0000:00/" + fn.pci + "/infiniband_mad/" + um);
 }
 
 void SimulatedNode::Build() {
@@ -351,6 +368,11 @@ void SimulatedNode::Build() {
   tree_.AddDir("sys/class/net");
   tree_.AddDir("sys/class/infiniband");
   tree_.AddDir("sys/class/infiniband_verbs");
+  tree_.AddDir("sys/class/infiniband_mad");
+  // rdma_ucm's misc device: registered at module load, independent of how
+  // many RDMA devices there are.
+  tree_.AddConstFile("sys/devices/virtual/misc/rdma_cm/dev", DevNumber(kMiscMajor, kRdmaCmMinor));
+  tree_.AddLink("sys/class/misc/rdma_cm", "../../devices/virtual/misc/rdma_cm");
   tree_.AddFile(drivers + "/bind", nullptr, [this](const std::string& v) { return WriteBind(v); });
   tree_.AddFile(drivers + "/unbind", nullptr, [this](const std::string& v) { return WriteUnbind(v); });
   for (size_t p = 0; p < pfs_.size(); ++p) {
@@ -397,6 +419,23 @@ void SimulatedNode::Build() {
         return s;
       },
       [this](const std::string& v) { return WriteControl(v); });
+  if (on_change_) on_change_();
 }
+
+std::vector<CharDevice> SimulatedNode::CharDevices() const {
+  std::vector<CharDevice> devs = {{"rdma_cm", kMiscMajor, kRdmaCmMinor}};
+  auto add = [&](const Function& fn) {
+    if (!fn.bound) return;
+    devs.push_back({"uverbs" + std::to_string(fn.uverbs), kIbMajor, kUverbsBase + unsigned(fn.uverbs)});
+    devs.push_back({"umad" + std::to_string(fn.umad), kIbMajor, kUmadBase + unsigned(fn.umad)});
+  };
+  for (const auto& pf : pfs_) {
+    add(pf.fn);
+    for (const auto& vf : pf.vfs) add(vf);
+  }
+  std::sort(devs.begin(), devs.end(), [](const CharDevice& a, const CharDevice& b) { return a.name < b.name; });
+  return devs;
+}
+
 
 }  // namespace sim

@@ -4,8 +4,11 @@
 // What it models (see HARDWARE.md):
 //   - PCI functions under sys/devices/pci0000:00/<bdf> with links from
 //     sys/bus/pci/devices, the driver, netdev (net/<name>), RDMA device
-//     (infiniband/mlx5_N) and uverbs char device (infiniband_verbs/uverbsN),
-//     and the class/net, class/infiniband, class/infiniband_verbs links.
+//     (infiniband/mlx5_N), uverbs and umad char devices
+//     (infiniband_verbs/uverbsN, infiniband_mad/umadN, each with a `dev`
+//     file "major:minor"), and the class/net, class/infiniband,
+//     class/infiniband_verbs, class/infiniband_mad links; class/misc/rdma_cm
+//     (rdma_ucm loaded at boot, so it is there with or without devices).
 //   - SR-IOV as firmware allows it: sriov_totalvfs/sriov_numvfs exist only
 //     when the firmware's Current SRIOV_EN is True; the total is Current
 //     NUM_OF_VFS (capped by the PF's max_vfs).
@@ -20,12 +23,15 @@
 //   - bus/pci/drivers/mlx5_core/unbind|bind: ENODEV for unknown or unbound
 //     functions, EBUSY for binding a bound one. A rebind re-creates the
 //     netdev, and the RDMA and uverbs numbers may change (lowest free).
+//   - CharDevices(): the char devices those sysfs entries announce, for a
+//     /dev tree kept in step (DevTree); OnChange() runs after every change.
 //   - proc/sys/kernel/random/boot_id, new on every simulated reboot.
 //   - sim/control: write "reboot" for a simulated reboot (VFs gone, firmware
 //     Next Boot -> Current, admin GUIDs forgotten); reading it shows a summary.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -39,6 +45,15 @@
 #include "e2e/sim/sim_tree.h"
 
 namespace sim {
+
+// A char device the simulated kernel has registered: what udev would create
+// as /dev/infiniband/<name>.
+struct CharDevice {
+  std::string name;  // "uverbs3", "umad3", "rdma_cm"
+  unsigned major = 0;
+  unsigned minor = 0;
+  bool operator==(const CharDevice&) const = default;
+};
 
 class SimulatedNode {
  public:
@@ -54,6 +69,14 @@ class SimulatedNode {
   SimTree& tree() { return tree_; }
   const std::string& boot_id() const { return boot_id_; }
 
+  // The char devices udev would put under /dev/infiniband: the same names
+  // and numbers as the sysfs `dev` files show, sorted by name.
+  std::vector<CharDevice> CharDevices() const;
+  // Called after every change to the tree (VFs, binds, reboots, netdev
+  // renames), e.g. to keep a /dev tree in step. One callback; a new one
+  // replaces the old.
+  void OnChange(std::function<void()> callback) { on_change_ = std::move(callback); }
+
  private:
   struct Function {
     std::string pci;
@@ -62,6 +85,7 @@ class SimulatedNode {
     std::string netdev_name;  // the name it gets when probed
     std::string ibdev;        // "" when unbound
     int uverbs = -1;
+    int umad = -1;  // one port per function, so one umad
     uint64_t node_guid = 0;
     uint64_t port_guid = 0;
   };
@@ -104,6 +128,7 @@ class SimulatedNode {
   std::vector<Pf> pfs_;
   std::string boot_id_;
   int boots_ = 0;
+  std::function<void()> on_change_;
 };
 
 }  // namespace sim

@@ -212,6 +212,97 @@ TEST_F(SimulatedNodeTest, RebootClearsVfsAndAppliesFirmwareExceptWhatDoesNotTake
   EXPECT_EQ(netdevs_.count(), 1u);
 }
 
+// The umad entry of the function that owns `ibdev`, found the way rdma-core's
+// libibumad does: by each class/infiniband_mad/umadN's ibdev file.
+std::string UmadOf(host::Sysfs& sysfs, const std::string& ibdev) {
+  auto names = sysfs.List("class/infiniband_mad");
+  if (!names.ok()) return "";
+  for (const auto& um : *names) {
+    auto r = sysfs.Read("class/infiniband_mad/" + um + "/ibdev");
+    if (r.ok() && *r == ibdev) return um;
+  }
+  return "";
+}
+
+TEST_F(SimulatedNodeTest, EveryRdmaDeviceHasAnUmadWithItsCharDeviceNumber) {
+  EXPECT_EQ(*sysfs_->List("class/infiniband_mad"), std::vector<std::string>{"umad0"});
+  EXPECT_EQ(Read("class/infiniband_mad/umad0/ibdev"), "mlx5_0");
+  EXPECT_EQ(Read("class/infiniband_mad/umad0/port"), "1");
+  EXPECT_EQ(Read("class/infiniband_mad/umad0/dev"), "231:0");
+  EXPECT_EQ(host::PathBaseName(*sysfs_->ReadLink("class/infiniband_mad/umad0/device")), "0000:41:00.0");
+  EXPECT_EQ(Read(std::string(kPf) + "/infiniband_mad/umad0/ibdev"), "mlx5_0");
+  EXPECT_EQ(Read("class/infiniband_verbs/uverbs0/dev"), "231:192");
+  EXPECT_EQ(Read("class/misc/rdma_cm/dev"), "10:58");
+
+  EnableSriov(4);
+  ASSERT_TRUE(sysfs_->Write(std::string(kPf) + "/sriov_numvfs", "3").ok());
+  EXPECT_EQ(*sysfs_->List("class/infiniband_mad"), (std::vector<std::string>{"umad0", "umad1", "umad2", "umad3"}));
+  for (int i = 0; i < 3; ++i) {
+    const std::string vf = "bus/pci/devices/0000:41:00." + std::to_string(i + 1);
+    auto ib = *sysfs_->List(vf + "/infiniband");
+    auto mad = *sysfs_->List(vf + "/infiniband_mad");
+    ASSERT_EQ(mad.size(), 1u);
+    EXPECT_EQ(Read(vf + "/infiniband_mad/" + mad[0] + "/ibdev"), ib[0]);
+    EXPECT_EQ(Read(vf + "/infiniband_mad/" + mad[0] + "/dev"), "231:" + mad[0].substr(4));
+  }
+  ASSERT_TRUE(sysfs_->Write(std::string(kPf) + "/sriov_numvfs", "0").ok());
+  EXPECT_EQ(*sysfs_->List("class/infiniband_mad"), std::vector<std::string>{"umad0"});
+  EXPECT_EQ(Read("class/misc/rdma_cm/dev"), "10:58");  // rdma_ucm stays loaded
+}
+
+TEST_F(SimulatedNodeTest, RebindsHandOutTheLowestFreeUverbsAndUmad) {
+  EnableSriov(4);
+  ASSERT_TRUE(sysfs_->Write(std::string(kPf) + "/sriov_numvfs", "3").ok());
+  host::SysfsDriverBinder binder(*sysfs_);
+  const std::string vf0 = "bus/pci/devices/0000:41:00.1", vf1 = "bus/pci/devices/0000:41:00.2";
+  EXPECT_EQ(*sysfs_->List(vf0 + "/infiniband_verbs"), std::vector<std::string>{"uverbs1"});
+  EXPECT_EQ(*sysfs_->List(vf1 + "/infiniband_mad"), std::vector<std::string>{"umad2"});
+  // Unbind both, bind VF1 first: it takes the lower numbers VF0 had.
+  ASSERT_TRUE(binder.Unbind("0000:41:00.1").ok());
+  EXPECT_FALSE(sysfs_->Exists("class/infiniband_mad/umad1"));
+  EXPECT_FALSE(sysfs_->Exists(vf0 + "/infiniband_mad"));
+  ASSERT_TRUE(binder.Unbind("0000:41:00.2").ok());
+  ASSERT_TRUE(binder.Bind("0000:41:00.2", "mlx5_core").ok());
+  ASSERT_TRUE(binder.Bind("0000:41:00.1", "mlx5_core").ok());
+  EXPECT_EQ(*sysfs_->List(vf1 + "/infiniband_verbs"), std::vector<std::string>{"uverbs1"});
+  EXPECT_EQ(*sysfs_->List(vf1 + "/infiniband_mad"), std::vector<std::string>{"umad1"});
+  EXPECT_EQ(*sysfs_->List(vf0 + "/infiniband_mad"), std::vector<std::string>{"umad2"});
+  EXPECT_EQ(Read("class/infiniband_mad/umad1/dev"), "231:1");
+  EXPECT_EQ(UmadOf(*sysfs_, (*sysfs_->List(vf1 + "/infiniband"))[0]), "umad1");
+  EXPECT_EQ(UmadOf(*sysfs_, (*sysfs_->List(vf0 + "/infiniband"))[0]), "umad2");
+}
+
+TEST_F(SimulatedNodeTest, CharDevicesMatchSysfsAndChangesAreAnnounced) {
+  int changes = 0;
+  node_->OnChange([&] { ++changes; });
+  EnableSriov(2);  // a reboot
+  EXPECT_GT(changes, 0);
+  using D = CharDevice;
+  EXPECT_EQ(node_->CharDevices(), (std::vector<D>{{"rdma_cm", 10, 58}, {"umad0", 231, 0}, {"uverbs0", 231, 192}}));
+  changes = 0;
+  ASSERT_TRUE(sysfs_->Write(std::string(kPf) + "/sriov_numvfs", "2").ok());
+  EXPECT_EQ(changes, 1);
+  EXPECT_EQ(node_->CharDevices(), (std::vector<D>{{"rdma_cm", 10, 58},
+                                                 {"umad0", 231, 0},
+                                                 {"umad1", 231, 1},
+                                                 {"umad2", 231, 2},
+                                                 {"uverbs0", 231, 192},
+                                                 {"uverbs1", 231, 193},
+                                                 {"uverbs2", 231, 194}}));
+  ASSERT_TRUE(sysfs_->Write("bus/pci/drivers/mlx5_core/unbind", "0000:41:00.1").ok());
+  EXPECT_EQ(changes, 2);
+  for (const auto& d : node_->CharDevices()) {
+    EXPECT_NE(d.name, "uverbs1");
+    EXPECT_NE(d.name, "umad1");
+  }
+  // Each one's sysfs dev file says the same number.
+  for (const auto& d : node_->CharDevices()) {
+    if (d.name == "rdma_cm") continue;
+    const std::string cls = d.name.rfind("umad", 0) == 0 ? "infiniband_mad" : "infiniband_verbs";
+    EXPECT_EQ(Read("class/" + cls + "/" + d.name + "/dev"), std::to_string(d.major) + ":" + std::to_string(d.minor));
+  }
+}
+
 TEST(NodeConfig, VfAddressesOfTwoPfsNeverOverlap) {
   auto cfg = ParseNodeConfig(R"({"pfs": [
       {"pci": "0000:41:00.0", "netdev": "p0", "mac": "b8:ce:f6:00:41:00", "max_vfs": 8},

@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -190,6 +192,39 @@ TEST_F(SysfsSimTest, RenamesAndMovesShowInSysfs) {
   ::close(pod[1]);
 }
 
+// What a container runtime checks for a DeviceSpec host path: "char M:m",
+// "missing" or "not a char device".
+std::string StatDevice(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "missing";
+  if (!S_ISCHR(st.st_mode)) return "not a char device";
+  return "char " + std::to_string(::major(st.st_rdev)) + ":" + std::to_string(::minor(st.st_rdev));
+}
+
+TEST_F(SysfsSimTest, DeviceNodesUnderTheHostRootFollowSysfs) {
+  const std::string ib = node_->host_root() + "/dev/infiniband/";  // through the mount's dev link
+  EXPECT_EQ(StatDevice(ib + "uverbs0"), "char 231:192");           // the PF's
+  EXPECT_EQ(StatDevice(ib + "rdma_cm"), "char 10:58");
+  EnableSriov(2);
+  ASSERT_TRUE(sysfs_->Write(std::string(kPf) + "/sriov_numvfs", "1").ok());
+  EXPECT_EQ(StatDevice(ib + "uverbs0"), "char 231:192");
+  auto verbs = sysfs_->List("bus/pci/devices/0000:41:00.1/infiniband_verbs");
+  ASSERT_TRUE(verbs.ok()) << verbs.error().message;
+  ASSERT_EQ(verbs->size(), 1u);
+  const std::string dev = *sysfs_->Read("class/infiniband_verbs/" + (*verbs)[0] + "/dev");
+  EXPECT_EQ(StatDevice(ib + (*verbs)[0]), "char " + dev);
+  EXPECT_EQ(StatDevice(ib + "umad1"), "char 231:1");
+  EXPECT_EQ(StatDevice(node_->dev_dir() + "/infiniband/" + (*verbs)[0]), "char " + dev);
+
+  ASSERT_TRUE(sysfs_->Write(std::string(kPf) + "/sriov_numvfs", "0").ok());
+  EXPECT_EQ(StatDevice(ib + (*verbs)[0]), "missing");
+  EXPECT_EQ(StatDevice(ib + "umad1"), "missing");
+
+  // Stopping the node removes its device nodes.
+  ASSERT_TRUE(node_->Stop().ok());
+  EXPECT_TRUE(std::filesystem::is_empty(node_->dev_dir() + "/infiniband"));
+}
+
 class SysfsSimFabricTest : public SysfsSimTest {
  protected:
   bool UseFabric() const override { return true; }
@@ -226,6 +261,23 @@ TEST(SysfsSimStartup, BadConfigIsAClearErrorNotACrash) {
   auto node = sim::SimNodeProcess::Start(o);
   ASSERT_FALSE(node.ok());
   EXPECT_NE(node.error().message.find("sysfs-sim did not start: sysfs-sim: node config: pfs[0]"), std::string::npos)
+      << node.error().message;
+  std::filesystem::remove_all(o.work_dir);
+}
+
+TEST(SysfsSimStartup, AnUnusableDevDirIsAClearError) {
+  if (::geteuid() != 0 || ::access("/dev/fuse", R_OK | W_OK) != 0) GTEST_SKIP() << "needs root and /dev/fuse";
+  char tmpl[] = "/tmp/sysfs-sim-bad-XXXXXX";
+  sim::SimNodeOptions o;
+  o.bin_dir = SIM_BIN_DIR;
+  o.work_dir = ::mkdtemp(tmpl);
+  o.config_json = R"({"pfs": [{"pci": "0000:41:00.0", "netdev": "p0", "mac": "b8:ce:f6:00:41:00"}]})";
+  std::ofstream(o.work_dir + "/dev") << "a file where the dev directory should be\n";
+  ASSERT_EQ(::unshare(CLONE_NEWNET), 0) << std::strerror(errno);  // the PF veth goes here
+  auto node = sim::SimNodeProcess::Start(o);
+  ASSERT_FALSE(node.ok());
+  EXPECT_NE(node.error().message.find("sysfs-sim: dev tree: create " + o.work_dir + "/dev/infiniband"),
+            std::string::npos)
       << node.error().message;
   std::filesystem::remove_all(o.work_dir);
 }

@@ -1,8 +1,12 @@
 // sysfs-sim: one simulated node's sysfs (and boot_id), served over FUSE, with
 // VF netdevs as real veth devices. See docs/simulator.md.
 //
-//   sysfs-sim --config node.json --state DIR --mount DIR
+//   sysfs-sim --config node.json --state DIR --mount DIR [--dev-dir DIR]
 //             [--netns NAME] [--fabric-netns NAME [--fabric-bridge NAME]] [--foreground]
+//
+// With --dev-dir, DIR/infiniband holds real char device nodes for the
+// node's uverbs/umad/rdma_cm, kept in step with sysfs (DevTree), and the
+// mount gets a `dev` link to DIR, so <mount>/dev/infiniband/uverbsN works.
 //
 // A namespace NAME is one from `ip netns add NAME`; a value with a '/' is
 // taken as a path to a namespace file (/proc/<pid>/ns/net).
@@ -15,7 +19,9 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <optional>
 
+#include "e2e/sim/dev_tree.h"
 #include "e2e/sim/firmware_store.h"
 #include "e2e/sim/node_config.h"
 #include "e2e/sim/simulated_node.h"
@@ -26,8 +32,8 @@ namespace {
 
 int Usage(const std::string& why) {
   std::cerr << "sysfs-sim: " << why << "\n"
-            << "usage: sysfs-sim --config node.json --state DIR --mount DIR [--netns NAME] [--fabric-netns NAME "
-               "[--fabric-bridge NAME]] [--foreground]\n";
+            << "usage: sysfs-sim --config node.json --state DIR --mount DIR [--dev-dir DIR] [--netns NAME] "
+               "[--fabric-netns NAME [--fabric-bridge NAME]] [--foreground]\n";
   return 2;
 }
 
@@ -50,7 +56,7 @@ int main(int argc, char** argv) {
     if (a == "--foreground") {
       foreground = true;
     } else if ((a == "--config" || a == "--state" || a == "--mount" || a == "--netns" || a == "--fabric-netns" ||
-                a == "--fabric-bridge") &&
+                a == "--fabric-bridge" || a == "--dev-dir") &&
                i + 1 < argc) {
       opt[a] = argv[++i];
     } else {
@@ -93,6 +99,8 @@ int main(int argc, char** argv) {
     std::cerr << "sysfs-sim: " << backend.error().message << "\n";
     return 1;
   }
+  std::optional<sim::DevTree> dev;
+  if (opt.count("--dev-dir")) dev.emplace(std::filesystem::absolute(opt["--dev-dir"]).lexically_normal().string());
   sim::FirmwareStore firmware(state);
   int rc;
   {
@@ -101,6 +109,22 @@ int main(int argc, char** argv) {
     if (!st.ok()) {
       std::cerr << "sysfs-sim: boot: " << st.message() << "\n";
       return 1;
+    }
+    if (dev) {
+      // Fail at startup if the nodes cannot be made (not root, nodev
+      // overlay without CAP_MKNOD, ...); later failures are logged, since
+      // the sysfs write that caused them did succeed.
+      st = dev->Sync(node.CharDevices());
+      if (!st.ok()) {
+        std::cerr << "sysfs-sim: dev tree: " << st.message() << "\n";
+        return 1;
+      }
+      node.OnChange([&] {
+        host::Status s = dev->Sync(node.CharDevices());
+        if (!s.ok()) std::cerr << "sysfs-sim: dev tree: " << s.message() << "\n";
+      });
+      // Outside sys/, proc/ and sim/, so the node's rebuilds keep it.
+      node.tree().AddLink("dev", dev->dev_dir());
     }
     sim::FuseOptions fo;
     fo.mountpoint = mount;
@@ -112,6 +136,11 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     };
     rc = sim::ServeSimulatedNode(node, fo);
+    node.OnChange(nullptr);
+    if (dev) {
+      host::Status cleared = dev->Clear();  // no device nodes outlive the node
+      if (!cleared.ok()) std::cerr << "sysfs-sim: dev tree: " << cleared.message() << "\n";
+    }
   }  // the node removes its veths here
   if (fabric >= 0) ::close(fabric);
   return rc;
