@@ -100,7 +100,14 @@ bool NodeAgent::Pass(const kube::json& obj, bool* run_again) {
   // them as Degraded/InvalidSpec and applies nothing.
   const int64_t generation = kube::GenerationOf(obj);
   auto t0 = std::chrono::steady_clock::now();
+  if (options_.on_observed) {
+    api::RdmaNodeStateStatus before = state.status.value_or(api::RdmaNodeStateStatus{});
+    before.observed_generation = generation;
+    before.interfaces = reconciler_.Discover().interfaces;
+    options_.on_observed(state.spec, before);
+  }
   PassResult r = reconciler_.Reconcile(generation, state.spec, state.status, read_errors);
+  if (options_.on_observed) options_.on_observed(state.spec, r.status);
   *run_again = r.rebooted;
   // Observed when the pass is over, status write included.
   struct ObserveOnExit {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <stop_token>
@@ -28,6 +29,11 @@ struct NodeAgentOptions {
   std::chrono::milliseconds resync{std::chrono::minutes(10)};  // safety net, not the mechanism
   std::chrono::milliseconds retry_min{std::chrono::seconds(1)};
   std::chrono::milliseconds retry_max{std::chrono::seconds(60)};
+  // Sees the node as each pass does, twice: before applying, with the
+  // previous status and freshly discovered interfaces (so a VF that broke
+  // behind the agent's back is seen broken before the pass repairs it),
+  // and after, with the status just reported. The device plugin's input.
+  std::function<void(const api::RdmaNodeStateSpec&, const api::RdmaNodeStateStatus&)> on_observed;
 };
 
 kube::Resource RdmaNodeStates();

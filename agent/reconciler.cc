@@ -275,6 +275,8 @@ void Reconciler::Namespace(Pass& p, const api::RdmaNodeStateSpec& spec) {
   }
 }
 
+Discovered Reconciler::Discover() { return Discovery(host_.sysfs, &host_.netlink).Run(); }
+
 ObservedNode Reconciler::Observe() {
   ObservedNode node;
   const auto discover_start = host_.clock.Now();

@@ -76,6 +76,8 @@ class Reconciler {
   PassResult Reconcile(int64_t generation, const api::RdmaNodeStateSpec& spec,
                        const std::optional<api::RdmaNodeStateStatus>& previous,
                        const api::FieldErrors& read_errors = {});
+  // What discovery sees now, without applying anything.
+  Discovered Discover();
 
  private:
   struct Pass;  // a PassOutcome plus what only applying needs (reconciler.cc)

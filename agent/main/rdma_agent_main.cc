@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "agent/deviceplugin/plugin_manager.h"
 #include "agent/host/boot_id.h"
 #include "agent/host/clock.h"
 #include "agent/host/driver_binder.h"
@@ -31,7 +32,8 @@ int main(int argc, char** argv) {
   std::stop_token stop = kube::StopOnSignals();
   const char* env_node = std::getenv("NODE_NAME");
   std::string kubeconfig, node_name = env_node ? env_node : "", host_root, sysfs_root, journal_dir, mstconfig,
-                          reboot_command, log_level, health_address;
+                          reboot_command, log_level, health_address,
+                          device_plugin_dir = "/var/lib/kubelet/device-plugins/", cdi_dir = "/var/run/cdi";
   int vf_timeout_seconds = 30;
   po::options_description desc("rdma-agent: configures SR-IOV, VF GUIDs and firmware of this node's ConnectX NICs");
   desc.add_options()("help,h", "this text")
@@ -43,6 +45,11 @@ int main(int argc, char** argv) {
       ("mstconfig", po::value(&mstconfig)->default_value("mstconfig"), "mstconfig program (name on PATH or path)")
       ("reboot-command", po::value(&reboot_command),
        "run this with /bin/sh -c to reboot (default: reboot(2) directly)")
+      ("device-plugin-dir", po::value(&device_plugin_dir)->default_value(device_plugin_dir),
+       "kubelet's device-plugins dir: serve rdma.dev/<resource> there and register at its kubelet.sock "
+       "(empty: no device plugin)")
+      ("cdi-dir", po::value(&cdi_dir)->default_value(cdi_dir),
+       "where to write CDI specs for exclusive-mode VFs (empty: hand out DeviceSpecs only; see docs/agent.md)")
       ("vf-timeout-seconds", po::value(&vf_timeout_seconds)->default_value(30), "bound on waiting for VF netdevs")
       ("log-level", po::value(&log_level)->default_value("info"), "trace, debug, info, warn, error")
       ("health-address", po::value(&health_address)->default_value("0.0.0.0:8081"),
@@ -99,6 +106,19 @@ int main(int argc, char** argv) {
   kube::MetricsRegistry metrics;
   agent::NodeAgentOptions ao;
   ao.node_name = node_name;
+  std::unique_ptr<deviceplugin::DevicePluginManager> plugins;
+  if (!device_plugin_dir.empty()) {
+    deviceplugin::ManagerOptions mo;
+    mo.plugin.plugin_dir = device_plugin_dir;
+    mo.plugin.use_cdi = !cdi_dir.empty();
+    mo.plugin.metrics = &metrics;
+    mo.cdi_dir = cdi_dir;
+    plugins = std::make_unique<deviceplugin::DevicePluginManager>(mo);
+    plugins->Start();
+    ao.on_observed = [&](const api::RdmaNodeStateSpec& spec, const api::RdmaNodeStateStatus& status) {
+      plugins->Update(spec, status, deviceplugin::ReadVfExtras(sysfs, status));
+    };
+  }
   agent::NodeAgent node_agent(*client, reconciler, **netlink, ao, &metrics);
 
   kube::HealthServer health(&metrics);
@@ -110,8 +130,11 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  spdlog::info("op=start node={} sysfs={} journal={} mstconfig={}", node_name, sysfs_root, journal_dir, mstconfig);
+  spdlog::info("op=start node={} sysfs={} journal={} mstconfig={} device_plugin_dir={} cdi_dir={}", node_name, sysfs_root,
+               journal_dir, mstconfig, device_plugin_dir.empty() ? "(off)" : device_plugin_dir,
+               cdi_dir.empty() ? "(off)" : cdi_dir);
   node_agent.Run(stop);
+  if (plugins) plugins->Stop();
   health.Stop();
   spdlog::info("op=stop node={}", node_name);
   return 0;
