@@ -117,11 +117,12 @@ class DeviceManagerTest : public ::testing::Test {
     auto p = client_->Get(kube::resources::Pods(), "default", name);
     return p.ok() ? *p : json();
   }
-  std::unique_ptr<Kubelet> MakeKubelet() {
+  std::unique_ptr<Kubelet> MakeKubelet(const std::string& cdi_dir = "") {
     KubeletOptions o;
     o.node_name = "node1";
     o.root = dir_;
     o.create_netns = false;
+    o.cdi_dir = cdi_dir;
     return std::make_unique<Kubelet>(client_, dm_.get(), o);
   }
 
@@ -319,6 +320,51 @@ TEST_F(DeviceManagerTest, AMissingOrNonDeviceHostPathFailsTheContainer) {
   EXPECT_EQ(st["containerStatuses"][0]["state"]["waiting"]["message"],
             "failed to generate spec: error gathering device information while adding custom device \"" +
                 plugin_dir_ + "/kubelet_internal_checkpoint\": not a device node");
+}
+
+TEST_F(DeviceManagerTest, CdiNamesAreDroppedWithoutCdiAndResolvedOrRefusedWithIt) {
+  StartManager();
+  ServePlugin();
+  ASSERT_TRUE(Register().ok());
+  ASSERT_TRUE(WaitFor([&] { return Count().allocatable == 2; }));
+  {
+    std::lock_guard lock(plugin_.mu);
+    plugin_.cdi_kind = "example.com/dev";
+  }
+  const std::string cdi = dir_ + "/cdi";
+  fs::create_directories(cdi);
+  std::ofstream(cdi + "/example.json") << json{
+      {"cdiVersion", "0.5.0"},
+      {"kind", "example.com/dev"},
+      {"devices",
+       {{{"name", "dev-a"},
+         {"containerEdits",
+          {{"deviceNodes", {{{"path", "/dev/infiniband/uverbs7"}, {"hostPath", "/dev/null"}}}}}}}}}}.dump();
+  // containerd 1.6: recorded, not resolved; only the DeviceSpec arrives.
+  MakeKubelet()->HandlePod(Pod("no-cdi", 1));
+  json pod = GetPod("no-cdi");
+  ASSERT_EQ(pod["status"]["phase"], "Running") << pod.dump();
+  json rec = json::parse(std::ifstream(dir_ + "/pods/" + kube::UidOf(pod) + "/c.json"));
+  EXPECT_EQ(rec["cdiDevices"], json::array({"example.com/dev=dev-b"}));
+  EXPECT_EQ(rec["devices"].size(), 1u);
+  // CDI on: the spec's device node is added, its numbers read from the host
+  // path (dev-b is taken, so this pod gets dev-a).
+  auto kubelet = MakeKubelet(cdi);
+  kubelet->HandlePod(Pod("cdi", 1));
+  pod = GetPod("cdi");
+  ASSERT_EQ(pod["status"]["phase"], "Running") << pod.dump();
+  rec = json::parse(std::ifstream(dir_ + "/pods/" + kube::UidOf(pod) + "/c.json"));
+  ASSERT_EQ(rec["devices"].size(), 2u);
+  EXPECT_EQ(rec["devices"][0]["containerPath"], "/dev/infiniband/uverbs7");
+  EXPECT_EQ(rec["devices"][0]["major"], 1);
+  EXPECT_EQ(rec["devices"][0]["minor"], 3);
+  // A name no spec defines fails the container as containerd does.
+  plugin_.Set({{"dev-a", kHealthy}, {"dev-b", kHealthy}, {"dev-c", kHealthy}});
+  ASSERT_TRUE(WaitFor([&] { return Count().capacity == 3; }));
+  kubelet->HandlePod(Pod("unknown", 1));
+  json st = GetPod("unknown")["status"];
+  EXPECT_EQ(st["containerStatuses"][0]["state"]["waiting"]["message"],
+            "failed to inject CDI devices: unresolvable CDI devices example.com/dev=dev-c");
 }
 
 TEST_F(DeviceManagerTest, DeletionStopsThePodFreesItsDevicesAndDeletesWithGraceZero) {

@@ -5,6 +5,7 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -100,6 +101,55 @@ std::string CheckDeviceSpec(const std::string& host_root, const v1beta1::DeviceS
     dev["minor"] = minor(st.st_rdev);
   }
   (*record)["devices"].push_back(dev);
+  return "";
+}
+
+// What a CDI-enabled runtime does with one fully qualified CDI name
+// ("kind=name") at CreateContainer: find the device in the spec files of
+// `cdi_dir` (later files win, as in the CDI registry) and apply its
+// deviceNodes. A node without type/major/minor is filled in from its host
+// path, which must then exist. Errors read like containerd's.
+std::string InjectCdiDevice(const std::string& cdi_dir, const std::string& host_root, const std::string& qualified,
+                            json* record) {
+  const auto eq = qualified.find('=');
+  const std::string kind = qualified.substr(0, eq), name = eq == std::string::npos ? "" : qualified.substr(eq + 1);
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(cdi_dir, ec)) {
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  json found;
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    json spec = json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (spec.is_discarded() || spec.value("kind", "") != kind) continue;
+    for (const auto& d : spec.value("devices", json::array())) {
+      if (d.value("name", "") == name) found = d;
+    }
+  }
+  if (found.is_null()) return "failed to inject CDI devices: unresolvable CDI devices " + qualified;
+  for (const auto& n : found.value("/containerEdits/deviceNodes"_json_pointer, json::array())) {
+    const std::string path = n.value("path", "");
+    const std::string host = n.value("hostPath", path);
+    json dev = {{"containerPath", path}, {"hostPath", host}, {"permissions", n.value("permissions", "rwm")},
+                {"cdi", qualified}};
+    if (n.contains("major") && n.contains("minor") && n.contains("type")) {
+      dev["type"] = n["type"];
+      dev["major"] = n["major"];
+      dev["minor"] = n["minor"];
+    } else {
+      struct stat st{};
+      if (stat((host_root + host).c_str(), &st) != 0) {
+        return "failed to inject CDI devices: failed to stat CDI host device \"" + host + "\": " +
+               std::strerror(errno);
+      }
+      dev["type"] = S_ISCHR(st.st_mode) ? "c" : "b";
+      dev["major"] = major(st.st_rdev);
+      dev["minor"] = minor(st.st_rdev);
+    }
+    (*record)["devices"].push_back(dev);
+  }
   return "";
 }
 
@@ -437,9 +487,14 @@ void Kubelet::HandlePod(const json& pod) {
         record["mounts"].push_back({{"containerPath", m.container_path()}, {"hostPath", m.host_path()},
                                     {"readOnly", m.read_only()}});
       }
-      // containerd 1.6 (Debian's) drops CDI names silently (facts §7.3); they
-      // are recorded, not resolved.
-      for (const auto& cdi : resp.cdi_devices()) record["cdiDevices"].push_back(cdi.name());
+      // containerd 1.6 (Debian's) drops CDI names silently (facts §7.3): they
+      // are only recorded unless this runtime has CDI on.
+      for (const auto& cdi : resp.cdi_devices()) {
+        record["cdiDevices"].push_back(cdi.name());
+        if (!options_.cdi_dir.empty()) cerr = InjectCdiDevice(options_.cdi_dir, options_.host_root, cdi.name(), &record);
+        if (!cerr.empty()) break;
+      }
+      if (!cerr.empty()) break;
       for (const auto& d : resp.devices()) {
         cerr = CheckDeviceSpec(options_.host_root, d, &record);
         if (!cerr.empty()) break;

@@ -40,6 +40,11 @@ struct KubeletOptions {
   // DeviceSpec host paths are looked up under this prefix ("" = as given),
   // so a simulated node's dev/ tree can stand in for /dev.
   std::string host_root;
+  // A runtime with CDI on (containerd >= 1.7 with enable_cdi, 2.x, CRI-O):
+  // Allocate's CDI names are resolved from the spec files in this dir, and
+  // an unknown name fails the container. "" = Debian's containerd 1.6,
+  // which drops CDI names silently (ATTACH-FACTS.md §7.3).
+  std::string cdi_dir;
 };
 
 class Kubelet {

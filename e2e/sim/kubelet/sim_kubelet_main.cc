@@ -23,7 +23,7 @@
 namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
-  std::string node, root, kubeconfig, netns, cni_bin, pod_cidr, bridge, host_root, log_level;
+  std::string node, root, kubeconfig, netns, cni_bin, pod_cidr, bridge, host_root, cdi_dir, log_level;
   std::string plugin_dir;
   int64_t grace_ms = 0;
   po::options_description desc("sim-kubelet: the simulated kubelet of one simulated node");
@@ -37,6 +37,9 @@ int main(int argc, char** argv) {
       ("pod-cidr", po::value(&pod_cidr), "primary pod network subnet (bridge + host-local); none if unset")
       ("bridge", po::value(&bridge)->default_value("cni0"), "primary network's bridge name")
       ("host-root", po::value(&host_root), "prefix for DeviceSpec host paths (a simulated node's / with dev/)")
+      ("cdi-dir", po::value(&cdi_dir),
+       "act as a runtime with CDI on: resolve Allocate's CDI names from the specs here (default: dropped, as "
+       "containerd 1.6 does)")
       ("plugin-grace-ms", po::value(&grace_ms)->default_value(300000),
        "after a plugin's ListAndWatch ends, drop its resource after this long (kubelet: 5 min)")
       ("log-level", po::value(&log_level)->default_value("info"), "trace, debug, info, warn, error");
@@ -104,6 +107,7 @@ int main(int argc, char** argv) {
   ko.pod_cidr = pod_cidr;
   ko.bridge = bridge;
   ko.host_root = host_root;
+  ko.cdi_dir = cdi_dir;
   simkubelet::Kubelet kubelet(*client, &dm, ko);
 
   sigset_t set;

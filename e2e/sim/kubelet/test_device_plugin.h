@@ -29,6 +29,8 @@ class TestPlugin final : public v1beta1::DevicePlugin::Service {
   int preferred_calls = 0;
   std::string host_path = "/dev/null";  // a char device every machine has
   std::string permissions = "rw";
+  // Non-empty: Allocate answers CDI names "<cdi_kind>=<id>" too.
+  std::string cdi_kind;
 
   grpc::Status GetDevicePluginOptions(grpc::ServerContext*, const v1beta1::Empty*,
                                       v1beta1::DevicePluginOptions* o) override {
@@ -84,6 +86,7 @@ class TestPlugin final : public v1beta1::DevicePlugin::Service {
         d->set_container_path("/dev/infiniband/uverbs-" + id);
         d->set_host_path(host_path);
         d->set_permissions(permissions);
+        if (!cdi_kind.empty()) r->add_cdi_devices()->set_name(cdi_kind + "=" + id);
       }
       (*r->mutable_envs())["PCIDEVICE_EXAMPLE_COM_DEV"] = joined;
     }
