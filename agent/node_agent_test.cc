@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "agent/host/fake_driver_binder.h"
@@ -56,9 +57,10 @@ class NodeAgentTest : public ::testing::Test {
                                                 {"spec", spec}})
                     .ok());
   }
-  void Start() {
+  void Start(std::function<void(const api::RdmaNodeStateSpec&, const api::RdmaNodeStateStatus&)> on_observed = {}) {
     NodeAgentOptions ao;
     ao.node_name = "node-a";
+    ao.on_observed = std::move(on_observed);
     agent_ = std::make_unique<NodeAgent>(client_, *reconciler_, netlink_, ao, &metrics_);
     runner_ = std::jthread([this](std::stop_token stop) { agent_->Run(stop); });
   }
@@ -160,6 +162,30 @@ TEST_F(NodeAgentTest, WritesStatusOnlyWhenItChanges) {
   ASSERT_GT(Passes(), passes);
   // ...and has nothing to write.
   EXPECT_EQ(server_->RequestCount("PATCH"), writes + 1);  // only the label patch above
+}
+
+// The device plugin's input: each pass shows the node before applying (the
+// previous status, this generation, fresh discovery) and after (the status
+// written).
+TEST_F(NodeAgentTest, EachPassShowsTheNodeBeforeAndAfterApplying) {
+  std::mutex mu;
+  std::vector<api::RdmaNodeStateStatus> seen;
+  json spec = {{"interfaces", {{{"pciAddress", "0000:41:00.0"}, {"numVfs", 2}}}}};
+  CreateNodeState(spec);
+  Start([&](const api::RdmaNodeStateSpec& s, const api::RdmaNodeStateStatus& st) {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(s.interfaces.size(), 1u);
+    seen.push_back(st);
+  });
+  json o = WaitFor([](const json& o) { return o.contains("status") && o["status"].contains("lastError"); });
+  runner_ = {};  // stops and joins the agent
+  std::lock_guard lock(mu);
+  ASSERT_GE(seen.size(), 2u);
+  // Before the first pass nothing was reported yet; after it, the error.
+  EXPECT_EQ(seen[0].observed_generation, o["metadata"]["generation"].get<int64_t>());
+  EXPECT_FALSE(seen[0].last_error.has_value());
+  ASSERT_TRUE(seen[1].last_error.has_value());
+  EXPECT_EQ(seen[1].last_error->interface, "0000:41:00.0");
 }
 
 }  // namespace
