@@ -86,6 +86,7 @@ echo "sandbox: starting rdma-agent for $node and rdma-operator (logs in $state/)
 PATH=$bin/sim-path:$PATH MSTCONFIG_SIM_STATE=$state/$node/state "$bin/rdma-agent" \
   --node-name "$node" --host-root "$state/$node/fs" --journal-dir "$state/$node/journal" \
   --reboot-command "echo reboot > $state/$node/fs/sim/control" --health-address 127.0.0.1:8091 \
+  --simulated-rdma-netns-mode "$state/$node/fs/sim/rdma_netns_mode" \
   >>"$state/$node/rdma-agent.log" 2>&1 &
 pids+=($!)
 "$bin/rdma-operator" --metrics-bind-address 127.0.0.1:8080 --health-probe-bind-address 127.0.0.1:8081 \
@@ -100,7 +101,8 @@ sandbox: ready at $url. In another shell (the sandbox has its own network namesp
   k patch rns $node --type merge -p '{"spec":{"disruption":{"rebootAllowed":true}}}'   # grant the firmware reboot
   k wait rns/$node --for=condition=Ready --timeout=60s; k get rns $node -o yaml
   ip -n $ns -br link                           # the VFs, as netdevs
-(This kernel has no RDMA core, so the example's rdmaNamespaceMode shows up as the node's lastError.)
+  k get rns $node -o jsonpath='{.status.rdmaNamespaceMode}'   # Exclusive: the simulated node holds the RDMA
+                                               # netns mode (this kernel has no RDMA core)
 Ctrl-C stops the sandbox.
 EOF
 wait "$API_PID"

@@ -15,6 +15,7 @@
 #include "agent/host/real_netlink.h"
 #include "agent/host/real_sysfs.h"
 #include "agent/host/rebooter.h"
+#include "agent/host/simulated_rdma_netlink.h"
 #include "agent/host/subprocess_runner.h"
 #include "agent/journal.h"
 #include "agent/node_agent.h"
@@ -33,7 +34,8 @@ int main(int argc, char** argv) {
   const char* env_node = std::getenv("NODE_NAME");
   std::string kubeconfig, node_name = env_node ? env_node : "", host_root, sysfs_root, journal_dir, mstconfig,
                           reboot_command, log_level, health_address,
-                          device_plugin_dir = "/var/lib/kubelet/device-plugins/", cdi_dir = "/var/run/cdi";
+                          device_plugin_dir = "/var/lib/kubelet/device-plugins/", cdi_dir = "/var/run/cdi",
+                          simulated_rdma_netns_mode;
   int vf_timeout_seconds = 30;
   po::options_description desc("rdma-agent: configures SR-IOV, VF GUIDs and firmware of this node's ConnectX NICs");
   desc.add_options()("help,h", "this text")
@@ -50,6 +52,9 @@ int main(int argc, char** argv) {
        "(empty: no device plugin)")
       ("cdi-dir", po::value(&cdi_dir)->default_value(cdi_dir),
        "where to write CDI specs for exclusive-mode VFs (empty: hand out DeviceSpecs only; see docs/agent.md)")
+      ("simulated-rdma-netns-mode", po::value(&simulated_rdma_netns_mode)->value_name("FILE"),
+       "read and write the RDMA netns mode in FILE (sysfs-sim's <mount>/sim/rdma_netns_mode) instead of RDMA "
+       "netlink; for the simulator and sandbox only")
       ("vf-timeout-seconds", po::value(&vf_timeout_seconds)->default_value(30), "bound on waiting for VF netdevs")
       ("log-level", po::value(&log_level)->default_value("info"), "trace, debug, info, warn, error")
       ("health-address", po::value(&health_address)->default_value("0.0.0.0:8081"),
@@ -87,6 +92,17 @@ int main(int argc, char** argv) {
     spdlog::critical("op=open-netlink error=\"{}\"", netlink.error().message);
     return 1;
   }
+  // The simulator's kernel has no RDMA core: only the reconciler's RDMA
+  // netns mode goes to sysfs-sim's file; links (and the NodeAgent's link
+  // events) stay on the real netlink.
+  std::unique_ptr<host::SimulatedRdmaNetlink> simulated_rdma;
+  if (!simulated_rdma_netns_mode.empty()) {
+    simulated_rdma = std::make_unique<host::SimulatedRdmaNetlink>(**netlink, simulated_rdma_netns_mode);
+    spdlog::warn("op=start simulated-rdma-netns-mode={} msg=\"RDMA netns mode from a simulator file, not the kernel\"",
+                 simulated_rdma_netns_mode);
+  }
+  host::Netlink& reconciler_netlink =
+      simulated_rdma ? static_cast<host::Netlink&>(*simulated_rdma) : static_cast<host::Netlink&>(**netlink);
   host::SubprocessRunner runner;
   host::MstconfigTool firmware(runner, mstconfig);
   host::SysfsDriverBinder binder(sysfs);
@@ -100,7 +116,7 @@ int main(int argc, char** argv) {
   ro.vf_timeout = std::chrono::seconds(vf_timeout_seconds);
   ro.node_name = node_name;
   ro.agent_version = "0.1.0";
-  agent::Reconciler reconciler(agent::HostAccess{sysfs, **netlink, firmware, binder, rebooter, boot_id, clock},
+  agent::Reconciler reconciler(agent::HostAccess{sysfs, reconciler_netlink, firmware, binder, rebooter, boot_id, clock},
                                journal, ro);
 
   kube::MetricsRegistry metrics;

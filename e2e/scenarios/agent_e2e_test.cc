@@ -108,7 +108,9 @@ class AgentE2E : public ::testing::Test {
         "--kubeconfig", api_->kubeconfig(), "--node-name", kNode, "--host-root", node_->host_root(),
         "--journal-dir", dir_ + "/journal", "--mstconfig", "mstconfig",
         "--reboot-command", "echo reboot > " + node_->host_root() + "/sim/control",
-        "--health-address", "", "--vf-timeout-seconds", "10"};
+        "--health-address", "", "--vf-timeout-seconds", "10",
+        // This kernel has no RDMA core: the simulated node holds the netns mode.
+        "--simulated-rdma-netns-mode", node_->host_root() + "/sim/rdma_netns_mode"};
     std::string path = node_->mstconfig_dir() + ":" + (std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin");
     agent_ = std::make_unique<AgentProcess>(std::string(E2E_BIN_DIR) + "/rdma-agent", args,
                                             std::vector<std::string>{"PATH=" + path, node_->mstconfig_env()},
@@ -379,10 +381,11 @@ TEST_F(AgentE2E, AgentKilledDuringApplyAlwaysConverges) {
 // user applies the RoCE policy from docs/examples as it is; the operator
 // writes the node's spec, the agent applies it (after the reboot grant that
 // the rollout controller will give; here the test gives it). This kernel has
-// no RDMA core, so the example's rdmaNamespaceMode cannot be set: the user
-// sees VFs with GUIDs, and the policy Degraded naming the node, whose
-// lastError names the step — what a node without ib_core would show.
-// Deleting the policy takes the VFs away again and the node is Ready.
+// no RDMA core, so the agent sets the example's rdmaNamespaceMode on the
+// simulated node's sim/rdma_netns_mode (--simulated-rdma-netns-mode): the
+// user sees VFs with GUIDs, the node Ready in Exclusive mode, and the policy
+// ready on its one node. Deleting the policy takes the VFs away again and the
+// node is Ready.
 TEST_F(AgentE2E, PolicyFromTheDocsConfiguresTheNodeAndIsUndoneWhenDeleted) {
   if (!std::filesystem::exists(std::string(E2E_BIN_DIR) + "/rdma-operator"))
     GTEST_SKIP() << "rdma-operator is not built (RDMA_COMPONENTS without operator)";
@@ -419,18 +422,22 @@ TEST_F(AgentE2E, PolicyFromTheDocsConfiguresTheNodeAndIsUndoneWhenDeleted) {
   json grant = {{"spec", {{"disruption", {{"rebootAllowed", true}}}}}};
   ASSERT_TRUE(client_->Patch(NodeStates(), "", kNode, kube::PatchType::kMerge, grant).ok());
   json o = WaitFor(
-      "firmware and VFs applied, the RDMA namespace mode reported as failed",
+      "firmware, VFs and the Exclusive RDMA namespace mode applied: Ready",
       [](const json& o) {
         return o.value("/status/interfaces/0/vfs"_json_pointer, json::array()).size() == 1 &&
-               ConditionIs(o, "Degraded", "True", kube::GenerationOf(o)) &&
-               o.value("/status/lastError/operation"_json_pointer, "").find("RDMA namespace mode") !=
-                   std::string::npos;
+               ConditionIs(o, "Ready", "True", kube::GenerationOf(o)) &&
+               o.value("/status/rdmaNamespaceMode"_json_pointer, "") == "Exclusive";
       },
       60s);
   ExpectUsableGuids(Guids(o), 1);
   EXPECT_EQ(VfNetdevs(), 1);
+  EXPECT_FALSE(o.contains("/status/lastError"_json_pointer)) << o["status"].dump(1);
+  // The agent really set it on the (simulated) RDMA core; the simulated
+  // reboot the firmware change needed resets it to "shared", so this is the
+  // agent's write after the last boot.
+  EXPECT_EQ(ReadFile(node_->host_root() + "/sim/rdma_netns_mode"), "exclusive\n");
 
-  // The operator's rollup: the policy matched the node and says it failed there.
+  // The operator's rollup: the policy matched the node and it is ready there.
   auto policy_shows = [&](const std::string& what, const std::function<bool(const json&)>& ok) {
     auto deadline = std::chrono::steady_clock::now() + 20s;
     for (;;) {
@@ -443,11 +450,11 @@ TEST_F(AgentE2E, PolicyFromTheDocsConfiguresTheNodeAndIsUndoneWhenDeleted) {
       std::this_thread::sleep_for(20ms);  // poll interval of a deadline-bounded wait
     }
   };
-  policy_shows("Degraded/ApplyFailed naming node-1", [](const json& p) {
-    json c = Condition(p, "Degraded");
-    return p.value("/status/matchedNodes"_json_pointer, 0) == 1 && p.value("/status/readyNodes"_json_pointer, -1) == 0 &&
-           c.value("status", "") == "True" && c.value("reason", "") == "ApplyFailed" &&
-           c.value("message", "").find(kNode) != std::string::npos;
+  policy_shows("1 of 1 matched nodes ready", [](const json& p) {
+    json ready = Condition(p, "Ready");
+    json degraded = Condition(p, "Degraded");
+    return p.value("/status/matchedNodes"_json_pointer, 0) == 1 && p.value("/status/readyNodes"_json_pointer, -1) == 1 &&
+           ready.value("status", "") == "True" && degraded.value("status", "False") == "False";
   });
 
   ASSERT_TRUE(client_->Delete(policies, "", "roce-cx5").ok());

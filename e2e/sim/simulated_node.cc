@@ -84,6 +84,8 @@ host::Status SimulatedNode::Boot() {
   pfs_.clear();
   boot_id_ = NewBootId();
   ++boots_;
+  // ib_core's netns_mode module default; the agent sets it again after boot.
+  rdma_exclusive_ = false;
   for (const PfConfig& cfg : config_.pfs) {
     auto factory = FirmwareDeviceState::Factory(cfg.pci, cfg.ports, cfg.link_type);
     factory.max_vfs = cfg.max_vfs;
@@ -314,6 +316,13 @@ int SimulatedNode::WriteControl(const std::string& value) {
   return 0;
 }
 
+int SimulatedNode::WriteRdmaNetnsMode(const std::string& value) {
+  const std::string v = Trim(value);
+  if (v != "shared" && v != "exclusive") return EINVAL;
+  rdma_exclusive_ = v == "exclusive";
+  return 0;
+}
+
 void SimulatedNode::BuildFunction(const Function& fn, const Pf& pf, int vf) {
   const std::string dir = kDevices + fn.pci;
   tree_.AddConstFile(dir + "/vendor", "0x15b3");
@@ -419,6 +428,9 @@ void SimulatedNode::Build() {
         return s;
       },
       [this](const std::string& v) { return WriteControl(v); });
+  tree_.AddFile(
+      "sim/rdma_netns_mode", [this] { return std::string(rdma_exclusive_ ? "exclusive" : "shared") + "\n"; },
+      [this](const std::string& v) { return WriteRdmaNetnsMode(v); });
   if (on_change_) on_change_();
 }
 

@@ -28,6 +28,10 @@
 //   - proc/sys/kernel/random/boot_id, new on every simulated reboot.
 //   - sim/control: write "reboot" for a simulated reboot (VFs gone, firmware
 //     Next Boot -> Current, admin GUIDs forgotten); reading it shows a summary.
+//   - sim/rdma_netns_mode: the RDMA core's network-namespace mode (what
+//     RDMA_NLDEV_CMD_SYS_GET/SET carry on a real kernel, which this machine
+//     may lack): reads "shared" or "exclusive", accepts those two words and
+//     EINVAL otherwise. "shared" at every boot, the ib_core default.
 #pragma once
 
 #include <cstdint>
@@ -112,6 +116,7 @@ class SimulatedNode {
   int WriteVfMac(size_t pf, size_t vf, const std::string& value);
   int WritePolicy(size_t pf, size_t vf, const std::string& value);
   int WriteControl(const std::string& value);
+  int WriteRdmaNetnsMode(const std::string& value);
 
   Function* FindFunction(const std::string& pci, Pf** pf_out, int* vf_out);
   host::Status Probe(Function& fn, Pf& pf, int vf);  // vf -1 for the PF itself
@@ -128,6 +133,7 @@ class SimulatedNode {
   std::vector<Pf> pfs_;
   std::string boot_id_;
   int boots_ = 0;
+  bool rdma_exclusive_ = false;  // ib_core netns_mode=0; reset to shared at boot
   std::function<void()> on_change_;
 };
 

@@ -212,6 +212,29 @@ TEST_F(SimulatedNodeTest, RebootClearsVfsAndAppliesFirmwareExceptWhatDoesNotTake
   EXPECT_EQ(netdevs_.count(), 1u);
 }
 
+TEST_F(SimulatedNodeTest, RdmaNetnsModeIsSharedAtBootSettableAndResetByAReboot) {
+  std::string raw;
+  ASSERT_EQ(node_->tree().Read("sim/rdma_netns_mode", &raw), 0);
+  EXPECT_EQ(raw, "shared\n");  // ib_core's default, newline-terminated like sysfs
+  ASSERT_EQ(node_->tree().Write("sim/rdma_netns_mode", "exclusive\n"), 0);  // what `echo exclusive >` does
+  ASSERT_EQ(node_->tree().Read("sim/rdma_netns_mode", &raw), 0);
+  EXPECT_EQ(raw, "exclusive\n");
+  EXPECT_EQ(node_->tree().Write("sim/rdma_netns_mode", "shared \n"), 0);
+  ASSERT_EQ(node_->tree().Read("sim/rdma_netns_mode", &raw), 0);
+  EXPECT_EQ(raw, "shared\n");
+
+  for (const char* bad : {"Exclusive", "0", "", "exclusive-ish", "shared exclusive"}) {
+    EXPECT_EQ(node_->tree().Write("sim/rdma_netns_mode", bad), EINVAL) << "'" << bad << "'";
+  }
+  ASSERT_EQ(node_->tree().Read("sim/rdma_netns_mode", &raw), 0);
+  EXPECT_EQ(raw, "shared\n");  // a refused write changes nothing
+
+  ASSERT_EQ(node_->tree().Write("sim/rdma_netns_mode", "exclusive"), 0);
+  ASSERT_EQ(node_->tree().Write("sim/control", "reboot\n"), 0);
+  ASSERT_EQ(node_->tree().Read("sim/rdma_netns_mode", &raw), 0);
+  EXPECT_EQ(raw, "shared\n");  // the module default again; the agent sets it after boot
+}
+
 // The umad entry of the function that owns `ibdev`, found the way rdma-core's
 // libibumad does: by each class/infiniband_mad/umadN's ibdev file.
 std::string UmadOf(host::Sysfs& sysfs, const std::string& ibdev) {
