@@ -58,7 +58,14 @@ api::InterfaceSpec InterfaceFrom(const api::InterfaceStatus& pf, const api::Rdma
   i.mtu = s.mtu;
   i.firmware.emplace();
   i.firmware->managed = s.firmware->managed;
-  i.firmware->total_vfs = s.firmware->total_vfs ? s.firmware->total_vfs : s.num_vfs;
+  // totalVfs defaults to numVfs; with numVfs 0 it stays unset, so removing
+  // the VFs leaves the firmware (and its SR-IOV setting) as it is instead of
+  // asking for NUM_OF_VFS=0, which the node state's schema refuses.
+  if (s.firmware->total_vfs) {
+    i.firmware->total_vfs = s.firmware->total_vfs;
+  } else if (s.num_vfs.value_or(0) > 0) {
+    i.firmware->total_vfs = s.num_vfs;
+  }
   return i;
 }
 

@@ -59,6 +59,21 @@ TEST(MergePolicies, OnePolicyConfiguresEverySelectedPf) {
   EXPECT_TRUE(r.conflicts.empty());
 }
 
+// numVfs lowered to 0 (the VFs go): the spec asks for no VFs and leaves
+// the firmware's VF count alone rather than asking for an invalid 0.
+TEST(MergePolicies, NumVfsZeroKeepsTheFirmwareAndIsAValidSpec) {
+  auto policies = std::vector{Policy("roce", Spec(99, {{"vendor", "15b3"}}, 0, "roce",
+                                                  {{"firmware", {{"managed", true}}}}))};
+  MergeResult r = MergePolicies("n1", kLabels, Ptrs(policies), kPfs, nullptr);
+  ASSERT_EQ(r.spec.interfaces.size(), 2u);
+  EXPECT_EQ(r.spec.interfaces[0].num_vfs, 0);
+  EXPECT_FALSE(r.spec.interfaces[0].firmware->total_vfs.has_value());
+  api::RdmaNodeState state;
+  state.metadata.name = "n1";
+  state.spec = r.spec;
+  EXPECT_TRUE(api::Validate(state).empty()) << api::Summarize(api::Validate(state));
+}
+
 // umad is per VF group, copied from the policy the group comes from; a
 // policy that does not set it gives groups without the field, so the node
 // states of policies written before umad existed do not change.
