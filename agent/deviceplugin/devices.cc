@@ -43,7 +43,7 @@ VfDevice Device(const api::InterfaceStatus& pf, const api::VfStatus& vf, const V
     return d;
   }
   d.rdma_device = vf.rdma_device;
-  d.uverbs = vf.uverbs_device;
+  d.uverbs = UverbsName(vf);
   d.uverbs_dev = extra.uverbs_dev;
   if (umad) {
     d.umad = extra.umad;
@@ -62,6 +62,11 @@ const VfDevice* ResourceDevices::Find(const std::string& id) const {
   auto it = std::lower_bound(devices.begin(), devices.end(), id,
                              [](const VfDevice& d, const std::string& key) { return d.id < key; });
   return it != devices.end() && it->id == id ? &*it : nullptr;
+}
+
+std::string UverbsName(const api::VfStatus& vf) {
+  const auto slash = vf.uverbs_device.rfind('/');
+  return slash == std::string::npos ? vf.uverbs_device : vf.uverbs_device.substr(slash + 1);
 }
 
 bool PfApplied(const api::RdmaNodeStateStatus& status, const std::string& pf) {

@@ -42,7 +42,7 @@ struct VfDevice {
   std::string pf;  // its PF's PCI address
   int32_t index = 0;
   std::string rdma_device;  // mlx5_N
-  std::string uverbs;       // uverbsN
+  std::string uverbs;       // uverbsN (the status has /dev/infiniband/uverbsN)
   std::string uverbs_dev;   // major:minor
   std::string umad;         // umadN, "" when the group does not hand it out or there is none
   std::string umad_dev;
@@ -76,6 +76,9 @@ using Inventory = std::map<std::string, ResourceDevices>;  // by resource
 // Healthy while its PCI function and driver are there.
 Inventory BuildInventory(const api::RdmaNodeStateSpec& spec, const api::RdmaNodeStateStatus& status,
                          const std::map<std::string, VfExtras>& extras, const Inventory& previous);
+
+// "uverbs3" of the status' "/dev/infiniband/uverbs3".
+std::string UverbsName(const api::VfStatus& vf);
 
 // The reason a VF may not be handed out, "" when it may.
 std::string UnhealthyReason(const api::VfStatus& vf, bool pf_applied);

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "agent/deviceplugin/plugin_manager.h"
 #include "agent/deviceplugin/test_node.h"
+#include "agent/host/fake_sysfs.h"
 
 namespace deviceplugin {
 namespace {
@@ -247,6 +249,26 @@ TEST(Cdi, SpecHasOneDeviceNodeEntryPerVfWithItsNumbers) {
   EXPECT_EQ(nodes[1]["path"], "/dev/infiniband/umad2");
   EXPECT_EQ(nodes[1]["minor"], 2);
   EXPECT_EQ(CdiFileName("roce"), "rdma.dev-roce.json");
+}
+
+// The sysfs facts, read where the kernel keeps them (HARDWARE.md): the
+// status names uverbs as /dev/infiniband/uverbsN, sysfs as uverbsN.
+TEST(VfExtras, NumaUverbsAndUmadNumbersFromSysfs) {
+  host::FakeSysfs sysfs;
+  const std::string dir = "bus/pci/devices/0000:3b:00.2";
+  sysfs.AddFile(dir + "/numa_node", "1");
+  sysfs.AddFile(dir + "/infiniband_verbs/uverbs2/dev", "231:194");
+  sysfs.AddFile(dir + "/infiniband_mad/umad2/dev", "231:2");
+  Node n = FourVfs();
+  auto extras = ReadVfExtras(sysfs, n.status);
+  const VfExtras& e = extras.at("0000:3b:00.2");
+  EXPECT_EQ(e.numa_node, 1);
+  EXPECT_EQ(e.uverbs_dev, "231:194");
+  EXPECT_EQ(e.umad, "umad2");
+  EXPECT_EQ(e.umad_dev, "231:2");
+  // A VF with nothing in sysfs: no NUMA node, no numbers, no crash.
+  EXPECT_EQ(extras.at("0000:3b:00.3").numa_node, -1);
+  EXPECT_EQ(extras.at("0000:3b:00.3").uverbs_dev, "");
 }
 
 }  // namespace

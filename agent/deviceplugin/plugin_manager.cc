@@ -23,8 +23,8 @@ std::map<std::string, VfExtras> ReadVfExtras(host::Sysfs& sysfs, const api::Rdma
       VfExtras& e = out[vf.pci_address];
       const std::string dir = std::string(agent::kPciDevices) + vf.pci_address;
       if (auto numa = agent::ReadInt(sysfs, dir + "/numa_node"); numa.ok()) e.numa_node = *numa;
-      if (!vf.uverbs_device.empty()) {
-        if (auto dev = sysfs.Read(dir + "/infiniband_verbs/" + vf.uverbs_device + "/dev"); dev.ok()) e.uverbs_dev = *dev;
+      if (const std::string uverbs = UverbsName(vf); !uverbs.empty()) {
+        if (auto dev = sysfs.Read(dir + "/infiniband_verbs/" + uverbs + "/dev"); dev.ok()) e.uverbs_dev = *dev;
       }
       e.umad = agent::FirstEntry(sysfs, vf.pci_address, "infiniband_mad");
       if (!e.umad.empty()) {
@@ -98,6 +98,18 @@ Inventory DevicePluginManager::Current() const {
   return current_;
 }
 
+void DevicePluginManager::MarkReprobing(const std::string& pci) {
+  std::lock_guard lock(mu_);
+  for (auto& [name, r] : current_) {
+    for (VfDevice& d : r.devices) {
+      if (d.id != pci || !d.healthy) continue;
+      d.healthy = false;
+      d.why_unhealthy = "the agent is re-probing it (unbind and bind for new GUIDs)";
+      if (auto it = plugins_.find(name); it != plugins_.end()) it->second->SetDevices(r);
+    }
+  }
+}
+
 ResourcePlugin* DevicePluginManager::Plugin(const std::string& resource) {
   std::lock_guard lock(mu_);
   auto it = plugins_.find(resource);
@@ -147,7 +159,8 @@ void DevicePluginManager::Watch(std::stop_token stop) {
                       dir, std::strerror(err));
         logged_missing = true;
       }
-      backoff = std::clamp(backoff * 2, std::chrono::milliseconds(500), std::chrono::milliseconds(30000));
+      // Retried, not watched (its parent may not exist either); at most every 5 s.
+      backoff = std::clamp(backoff * 2, std::chrono::milliseconds(500), std::chrono::milliseconds(5000));
       pollfd p{stop_fd_, POLLIN, 0};
       ::poll(&p, 1, static_cast<int>(backoff.count()));
       continue;

@@ -8,7 +8,8 @@
 // It watches kubelet's device-plugins dir with inotify: kubelet deletes
 // every socket there when it starts, so a deleted plugin socket means
 // "serve anew and register again"; a new kubelet.sock means "registration
-// may work now". Nothing here polls.
+// may work now". Nothing here polls, except that a missing dir is looked for
+// again every few seconds until kubelet has created it.
 #pragma once
 
 #include <map>
@@ -44,6 +45,10 @@ class DevicePluginManager {
   void Update(const api::RdmaNodeStateSpec& spec, const api::RdmaNodeStateStatus& status,
               const std::map<std::string, VfExtras>& extras);
   Inventory Current() const;
+  // The agent is about to unbind this VF to re-probe it (new GUIDs): it is
+  // Unhealthy until the next Update shows it again. Kubelet must not hand
+  // out a VF whose netdev and RDMA device are being re-created.
+  void MarkReprobing(const std::string& pci);
   // The plugin for a resource, or null (for tests and the bench).
   ResourcePlugin* Plugin(const std::string& resource);
 

@@ -14,6 +14,8 @@
 #include <gtest/gtest.h>
 
 #include "agent/deviceplugin/test_node.h"
+#include "agent/deviceplugin/reprobe_binder.h"
+#include "agent/host/fake_driver_binder.h"
 #include "e2e/sim/kubelet/device_manager.h"
 
 namespace fs = std::filesystem;
@@ -119,6 +121,23 @@ TEST_F(PluginManagerTest, HealthChangesReachKubeletWithoutATimer) {
   ASSERT_TRUE(Eventually([&] { return KubeletHealthy("roce") == std::set<std::string>{"0000:3b:00.3"}; }));
   testing_node::Vf(node_, 0).node_guid = "02:00:00:00:00:00:00:01";
   Update();
+  EXPECT_TRUE(Eventually([&] { return KubeletHealthy("roce").size() == 2; }));
+}
+
+TEST_F(PluginManagerTest, AVfBeingReprobedIsUnhealthyUntilTheNextUpdate) {
+  StartKubelet();
+  StartManager();
+  Update();
+  ASSERT_TRUE(Eventually([&] { return KubeletHealthy("roce").size() == 2; }));
+  host::FakeDriverBinder fake;
+  fake.SetDriver("0000:3b:00.2", "mlx5_core");
+  ReprobeAwareBinder binder(fake, *manager_);
+  ASSERT_TRUE(binder.Unbind("0000:3b:00.2").ok());
+  EXPECT_EQ(fake.log(), std::vector<std::string>{"unbind 0000:3b:00.2"});
+  ASSERT_TRUE(Eventually([&] { return KubeletHealthy("roce") == std::set<std::string>{"0000:3b:00.3"}; }));
+  EXPECT_EQ(manager_->Current()["roce"].Find("0000:3b:00.2")->why_unhealthy,
+            "the agent is re-probing it (unbind and bind for new GUIDs)");
+  Update();  // the pass after the rebind shows it with its GUIDs
   EXPECT_TRUE(Eventually([&] { return KubeletHealthy("roce").size() == 2; }));
 }
 

@@ -20,7 +20,7 @@ inline api::VfStatus GoodVf(int index) {
   vf.name = "ens1f0v" + std::to_string(index);
   vf.driver = "mlx5_core";
   vf.rdma_device = "mlx5_" + std::to_string(2 + index);
-  vf.uverbs_device = "uverbs" + std::to_string(2 + index);
+  vf.uverbs_device = "/dev/infiniband/uverbs" + std::to_string(2 + index);  // as discovery reports it
   vf.node_guid = "02:00:00:00:00:00:00:0" + std::to_string(index + 1);
   vf.port_guid = "02:00:00:00:00:00:01:0" + std::to_string(index + 1);
   return vf;

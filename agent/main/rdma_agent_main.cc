@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "agent/deviceplugin/plugin_manager.h"
+#include "agent/deviceplugin/reprobe_binder.h"
 #include "agent/host/boot_id.h"
 #include "agent/host/clock.h"
 #include "agent/host/driver_binder.h"
@@ -111,18 +112,12 @@ int main(int argc, char** argv) {
   host::Rebooter& rebooter = reboot_command.empty() ? static_cast<host::Rebooter&>(system_rebooter) : command_rebooter;
   host::FileBootId boot_id(host_root);
   host::SystemClock clock;
-  agent::Journal journal(journal_dir);
-  agent::ReconcilerOptions ro;
-  ro.vf_timeout = std::chrono::seconds(vf_timeout_seconds);
-  ro.node_name = node_name;
-  ro.agent_version = "0.1.0";
-  agent::Reconciler reconciler(agent::HostAccess{sysfs, reconciler_netlink, firmware, binder, rebooter, boot_id, clock},
-                               journal, ro);
-
   kube::MetricsRegistry metrics;
   agent::NodeAgentOptions ao;
   ao.node_name = node_name;
+  // The device plugin, when on, sees every pass and every VF re-probe.
   std::unique_ptr<deviceplugin::DevicePluginManager> plugins;
+  std::unique_ptr<deviceplugin::ReprobeAwareBinder> plugin_binder;
   if (!device_plugin_dir.empty()) {
     deviceplugin::ManagerOptions mo;
     mo.plugin.plugin_dir = device_plugin_dir;
@@ -131,10 +126,21 @@ int main(int argc, char** argv) {
     mo.cdi_dir = cdi_dir;
     plugins = std::make_unique<deviceplugin::DevicePluginManager>(mo);
     plugins->Start();
+    plugin_binder = std::make_unique<deviceplugin::ReprobeAwareBinder>(binder, *plugins);
     ao.on_observed = [&](const api::RdmaNodeStateSpec& spec, const api::RdmaNodeStateStatus& status) {
       plugins->Update(spec, status, deviceplugin::ReadVfExtras(sysfs, status));
     };
   }
+  host::DriverBinder& reconciler_binder =
+      plugin_binder ? static_cast<host::DriverBinder&>(*plugin_binder) : static_cast<host::DriverBinder&>(binder);
+  agent::Journal journal(journal_dir);
+  agent::ReconcilerOptions ro;
+  ro.vf_timeout = std::chrono::seconds(vf_timeout_seconds);
+  ro.node_name = node_name;
+  ro.agent_version = "0.1.0";
+  agent::Reconciler reconciler(agent::HostAccess{sysfs, reconciler_netlink, firmware, reconciler_binder, rebooter, boot_id, clock},
+                               journal, ro);
+
   agent::NodeAgent node_agent(*client, reconciler, **netlink, ao, &metrics);
 
   kube::HealthServer health(&metrics);

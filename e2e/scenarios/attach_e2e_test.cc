@@ -64,6 +64,7 @@ struct SimNode {
   int kubelet_starts = 0;
 
   std::string kubelet_root() const { return dir + "/kubelet"; }
+  std::string cdi_dir() const { return dir + "/cdi"; }  // the node's /var/run/cdi
   std::string plugin_socket() const { return kubelet_root() + "/device-plugins/rdma.dev_roce.sock"; }
 };
 
@@ -74,7 +75,6 @@ class AttachE2E : public ::testing::Test {
     char tmpl[] = "/tmp/attach-e2e-XXXXXX";
     dir_ = ::mkdtemp(tmpl);
     std::filesystem::create_directories(dir_ + "/api");
-    std::filesystem::create_directories(dir_ + "/cdi");
     api_ = std::make_unique<kube::testing::TestApiProcess>(std::string(E2E_BIN_DIR) + "/kube-testapi", dir_ + "/api");
     ASSERT_EQ(api_->Start(), "");
     auto cfg = kube::LoadKubeconfig({api_->kubeconfig()});
@@ -131,6 +131,7 @@ class AttachE2E : public ::testing::Test {
     auto sim = sim::SimNodeProcess::Start(o);
     ASSERT_TRUE(sim.ok()) << sim.error().message;
     n.sim = std::move(*sim);
+    std::filesystem::create_directories(n.cdi_dir());
     nodes_.push_back(std::move(n));
     StartKubelet(nodes_.back());
     StartAgent(nodes_.back());
@@ -145,7 +146,7 @@ class AttachE2E : public ::testing::Test {
                                      "--health-address", "", "--vf-timeout-seconds", "10",
                                      "--simulated-rdma-netns-mode", root + "/sim/rdma_netns_mode",
                                      "--device-plugin-dir", n.kubelet_root() + "/device-plugins",
-                                     "--cdi-dir", dir_ + "/cdi"};
+                                     "--cdi-dir", n.cdi_dir()};
     std::string path = n.sim->mstconfig_dir() + ":" + (std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin");
     n.agent = std::make_unique<AgentProcess>(std::string(E2E_BIN_DIR) + "/rdma-agent", args,
                                              std::vector<std::string>{"PATH=" + path, n.sim->mstconfig_env()},
@@ -160,7 +161,7 @@ class AttachE2E : public ::testing::Test {
     const int i = static_cast<int>(&n - nodes_.data()) + 1;
     std::vector<std::string> args = {"--node-name", n.name, "--root", n.kubelet_root(), "--kubeconfig",
                                      api_->kubeconfig(), "--host-root", n.sim->host_root(), "--cdi-dir",
-                                     dir_ + "/cdi", "--pod-cidr", "10.244." + std::to_string(i) + ".0/24",
+                                     n.cdi_dir(), "--pod-cidr", "10.244." + std::to_string(i) + ".0/24",
                                      "--bridge", "cni" + std::to_string(i), "--plugin-grace-ms", "3000"};
     n.kubelet = std::make_unique<AgentProcess>(std::string(E2E_BIN_DIR) + "/sim-kubelet", args,
                                                std::vector<std::string>{},
@@ -302,7 +303,7 @@ TEST_F(AttachE2E, PodsGetTheirVfsDevicesAndEnvAndOnlyWhatIsFree) {
     // The uverbs device node came through CDI with the numbers of the
     // node's /dev/infiniband node for this VF; rdma_cm as a DeviceSpec.
     struct stat st {};
-    const std::string uverbs = "/dev/infiniband/" + vf.value("uverbsDevice", "?");
+    const std::string uverbs = vf.value("uverbsDevice", "?");  // /dev/infiniband/uverbsN
     ASSERT_EQ(::stat((n.sim->host_root() + uverbs).c_str(), &st), 0) << uverbs;
     bool got_uverbs = false, got_cm = false;
     for (const auto& d : rec["devices"]) {

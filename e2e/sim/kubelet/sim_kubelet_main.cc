@@ -71,6 +71,8 @@ int main(int argc, char** argv) {
   if (plugin_dir.empty()) plugin_dir = root + "/device-plugins";
   std::error_code ec;
   std::filesystem::create_directories(root, ec);
+  // Kubelet creates its device-plugins dir at start; so does this one.
+  std::filesystem::create_directories(plugin_dir, ec);
 
   kube::LoadOptions lo;
   lo.kubeconfig = kubeconfig;
