@@ -48,10 +48,12 @@ void NodeAgent::PumpLinkEvents(std::stop_token stop) {
     if (!ev.ok()) {
       // ENOBUFS: events were lost; a pass re-reads everything anyway.
       if (ev.error().sys_errno != ENOBUFS) events.reset();
+      host_changed_ = true;
       Wake();
       continue;
     }
     if (ev->has_value()) {
+      host_changed_ = true;
       spdlog::debug("op=link-event link={} removed={}", (*ev)->link.name, (*ev)->type == host::LinkEventType::kRemoved);
       Wake();
     }
@@ -103,7 +105,9 @@ bool NodeAgent::Pass(const kube::json& obj, bool* run_again) {
   if (options_.on_observed) {
     api::RdmaNodeStateStatus before = state.status.value_or(api::RdmaNodeStateStatus{});
     before.observed_generation = generation;
-    before.interfaces = reconciler_.Discover().interfaces;
+    // Discovery costs sysfs reads for every VF: only when a link event says
+    // the host may have changed; otherwise the last status is still true.
+    if (host_changed_.exchange(false)) before.interfaces = reconciler_.Discover().interfaces;
     options_.on_observed(state.spec, before);
   }
   PassResult r = reconciler_.Reconcile(generation, state.spec, state.status, read_errors);

@@ -30,9 +30,10 @@ struct NodeAgentOptions {
   std::chrono::milliseconds retry_min{std::chrono::seconds(1)};
   std::chrono::milliseconds retry_max{std::chrono::seconds(60)};
   // Sees the node as each pass does, twice: before applying, with the
-  // previous status and freshly discovered interfaces (so a VF that broke
-  // behind the agent's back is seen broken before the pass repairs it),
-  // and after, with the status just reported. The device plugin's input.
+  // previous status for this generation and, after a link event, freshly
+  // discovered interfaces (so a VF that broke behind the agent's back is
+  // seen broken before the pass repairs it); and after, with the status
+  // just reported. The device plugin's input.
   std::function<void(const api::RdmaNodeStateSpec&, const api::RdmaNodeStateStatus&)> on_observed;
 };
 
@@ -68,6 +69,9 @@ class NodeAgent {
   std::condition_variable_any cv_;
   bool dirty_ = true;
   std::atomic<bool> ready_{false};
+  // A link event came since the last pre-pass discovery (on_observed only):
+  // the host may have changed behind the agent's back.
+  std::atomic<bool> host_changed_{true};
   // After a status write the informer lags behind: until it shows a newer
   // object than the one written over (stale_rv_), passes use written_.
   std::string stale_rv_;

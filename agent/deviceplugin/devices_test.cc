@@ -271,5 +271,21 @@ TEST(VfExtras, NumaUverbsAndUmadNumbersFromSysfs) {
   EXPECT_EQ(extras.at("0000:3b:00.3").uverbs_dev, "");
 }
 
+TEST(VfExtras, TheReaderReadsAVfAgainOnlyWhenItsDevicesChanged) {
+  host::FakeSysfs sysfs;
+  const std::string dir = "bus/pci/devices/0000:3b:00.2";
+  sysfs.AddFile(dir + "/infiniband_verbs/uverbs2/dev", "231:194");
+  Node n = FourVfs();
+  VfExtrasReader reader(sysfs);
+  EXPECT_EQ(reader.Read(n.status).at("0000:3b:00.2").uverbs_dev, "231:194");
+  sysfs.Remove(dir + "/infiniband_verbs/uverbs2/dev");
+  sysfs.AddFile(dir + "/infiniband_verbs/uverbs2/dev", "231:250");  // cannot happen without a rename
+  EXPECT_EQ(reader.Read(n.status).at("0000:3b:00.2").uverbs_dev, "231:194") << "cached";
+  // A rebind renumbered it: read again.
+  sysfs.AddFile(dir + "/infiniband_verbs/uverbs7/dev", "231:199");
+  Vf(n, 0).uverbs_device = "/dev/infiniband/uverbs7";
+  EXPECT_EQ(reader.Read(n.status).at("0000:3b:00.2").uverbs_dev, "231:199");
+}
+
 }  // namespace
 }  // namespace deviceplugin

@@ -15,23 +15,54 @@
 
 namespace deviceplugin {
 
+namespace {
+
+VfExtras ReadOne(host::Sysfs& sysfs, const api::VfStatus& vf) {
+  VfExtras e;
+  const std::string dir = std::string(agent::kPciDevices) + vf.pci_address;
+  if (auto numa = agent::ReadInt(sysfs, dir + "/numa_node"); numa.ok()) e.numa_node = *numa;
+  if (const std::string uverbs = UverbsName(vf); !uverbs.empty()) {
+    if (auto dev = sysfs.Read(dir + "/infiniband_verbs/" + uverbs + "/dev"); dev.ok()) e.uverbs_dev = *dev;
+  }
+  e.umad = agent::FirstEntry(sysfs, vf.pci_address, "infiniband_mad");
+  if (!e.umad.empty()) {
+    if (auto dev = sysfs.Read(dir + "/infiniband_mad/" + e.umad + "/dev"); dev.ok()) e.umad_dev = *dev;
+  }
+  return e;
+}
+
+}  // namespace
+
 std::map<std::string, VfExtras> ReadVfExtras(host::Sysfs& sysfs, const api::RdmaNodeStateStatus& status) {
   std::map<std::string, VfExtras> out;
   for (const api::InterfaceStatus& pf : status.interfaces) {
     for (const api::VfStatus& vf : pf.vfs) {
-      if (vf.pci_address.empty()) continue;
-      VfExtras& e = out[vf.pci_address];
-      const std::string dir = std::string(agent::kPciDevices) + vf.pci_address;
-      if (auto numa = agent::ReadInt(sysfs, dir + "/numa_node"); numa.ok()) e.numa_node = *numa;
-      if (const std::string uverbs = UverbsName(vf); !uverbs.empty()) {
-        if (auto dev = sysfs.Read(dir + "/infiniband_verbs/" + uverbs + "/dev"); dev.ok()) e.uverbs_dev = *dev;
-      }
-      e.umad = agent::FirstEntry(sysfs, vf.pci_address, "infiniband_mad");
-      if (!e.umad.empty()) {
-        if (auto dev = sysfs.Read(dir + "/infiniband_mad/" + e.umad + "/dev"); dev.ok()) e.umad_dev = *dev;
-      }
+      if (!vf.pci_address.empty()) out[vf.pci_address] = ReadOne(sysfs, vf);
     }
   }
+  return out;
+}
+
+std::map<std::string, VfExtras> VfExtrasReader::Read(const api::RdmaNodeStateStatus& status) {
+  std::lock_guard lock(mu_);
+  std::map<std::string, VfExtras> out;
+  std::map<std::string, Entry> next;
+  for (const api::InterfaceStatus& pf : status.interfaces) {
+    for (const api::VfStatus& vf : pf.vfs) {
+      if (vf.pci_address.empty()) continue;
+      auto it = cache_.find(vf.pci_address);
+      Entry e;
+      if (it != cache_.end() && it->second.rdma_device == vf.rdma_device &&
+          it->second.uverbs_device == vf.uverbs_device) {
+        e = it->second;
+      } else {
+        e = Entry{vf.rdma_device, vf.uverbs_device, ReadOne(sysfs_, vf)};
+      }
+      out[vf.pci_address] = e.extras;
+      next[vf.pci_address] = std::move(e);
+    }
+  }
+  cache_ = std::move(next);  // VFs that are gone are forgotten
   return out;
 }
 

@@ -69,4 +69,23 @@ class DevicePluginManager {
 // The sysfs facts BuildInventory needs for every VF in the status.
 std::map<std::string, VfExtras> ReadVfExtras(host::Sysfs& sysfs, const api::RdmaNodeStateStatus& status);
 
+// ReadVfExtras for every pass: a VF is read again only when its RDMA or
+// uverbs device changed (a rebind or a move renames them, and the char
+// device numbers follow the names; the NUMA node never changes), so an idle
+// node costs no sysfs reads. Thread-safe.
+class VfExtrasReader {
+ public:
+  explicit VfExtrasReader(host::Sysfs& sysfs) : sysfs_(sysfs) {}
+  std::map<std::string, VfExtras> Read(const api::RdmaNodeStateStatus& status);
+
+ private:
+  struct Entry {
+    std::string rdma_device, uverbs_device;
+    VfExtras extras;
+  };
+  host::Sysfs& sysfs_;
+  std::mutex mu_;
+  std::map<std::string, Entry> cache_;  // by VF PCI address
+};
+
 }  // namespace deviceplugin

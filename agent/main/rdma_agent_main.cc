@@ -118,6 +118,7 @@ int main(int argc, char** argv) {
   // The device plugin, when on, sees every pass and every VF re-probe.
   std::unique_ptr<deviceplugin::DevicePluginManager> plugins;
   std::unique_ptr<deviceplugin::ReprobeAwareBinder> plugin_binder;
+  std::unique_ptr<deviceplugin::VfExtrasReader> extras;
   if (!device_plugin_dir.empty()) {
     deviceplugin::ManagerOptions mo;
     mo.plugin.plugin_dir = device_plugin_dir;
@@ -127,8 +128,9 @@ int main(int argc, char** argv) {
     plugins = std::make_unique<deviceplugin::DevicePluginManager>(mo);
     plugins->Start();
     plugin_binder = std::make_unique<deviceplugin::ReprobeAwareBinder>(binder, *plugins);
+    extras = std::make_unique<deviceplugin::VfExtrasReader>(sysfs);
     ao.on_observed = [&](const api::RdmaNodeStateSpec& spec, const api::RdmaNodeStateStatus& status) {
-      plugins->Update(spec, status, deviceplugin::ReadVfExtras(sysfs, status));
+      plugins->Update(spec, status, extras->Read(status));
     };
   }
   host::DriverBinder& reconciler_binder =
