@@ -5,8 +5,10 @@
 #   - kube-testapi, the test API server (HTTPS; state kept in .sandbox/),
 #     with crds/ applied;
 #   - one simulated node, sandbox-node-1: a ConnectX-5 PF (sysfs-sim over
-#     FUSE, VFs as veths, the fake mstconfig), its Node object labelled
-#     rdma.dev/roce=true, and rdma-agent for it;
+#     FUSE, VFs as veths, /dev/infiniband as real char devices, the fake
+#     mstconfig), its Node object labelled rdma.dev/roce=true, its
+#     sim-kubelet (runs the pods bound to it; a primary network from Debian's
+#     bridge plugin), and rdma-agent for it, which is also its device plugin;
 #   - rdma-operator.
 # Then try the docs' RoCE policy (see the lines it prints). Ctrl-C stops
 # everything; running the script again resumes with the same API objects,
@@ -23,11 +25,14 @@ port=${SANDBOX_PORT:-6443}
 if [[ "${RDMA_SANDBOX_INSIDE:-}" != 1 ]]; then
   ./scripts/install-deps.sh
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$build" -j "$(nproc)" --target kube-testapi rdma-operator rdma-agent sysfs-sim mstconfig-sim
+  cmake --build "$build" -j "$(nproc)" --target kube-testapi rdma-operator rdma-agent sysfs-sim mstconfig-sim sim-kubelet
   # A namespace left by a run that was killed still holds that run's veths.
   ip netns del "$ns" 2>/dev/null || true
   ip netns add "$ns"
-  trap 'ip netns del "$ns" 2>/dev/null || true' EXIT
+  # On exit: the sandbox's namespace, and the pods' namespaces sim-kubelet
+  # leaves behind as kubelet does (their veth peers died with the sandbox's).
+  trap 'ip netns del "$ns" 2>/dev/null || true
+        for p in $(ip netns list | awk '"'"'/^sandbox-node-[0-9]+-/ {print $1}'"'"'); do ip netns del "$p"; done' EXIT
   RDMA_SANDBOX_INSIDE=1 SANDBOX_DIR="$state" SANDBOX_BUILD_DIR="$build" ip netns exec "$ns" "$0" "$@"
   exit
 fi
@@ -67,10 +72,10 @@ echo "sandbox: starting the simulated node $node (one ConnectX-5 PF, 0000:41:00.
 cat >"$state/$node/node.json" <<'EOF'
 {"pfs": [{"pci": "0000:41:00.0", "netdev": "ens1f0", "mac": "b8:ce:f6:00:41:00", "max_vfs": 16}]}
 EOF
-mkdir -p "$state/$node/fs"
+mkdir -p "$state/$node/fs" "$state/$node/dev" "$state/$node/cdi"
 fusermount3 -u "$state/$node/fs" 2>/dev/null || true  # left by a run that was killed
 "$bin/sysfs-sim" --config "$state/$node/node.json" --state "$state/$node/state" --mount "$state/$node/fs" \
-  --foreground >"$state/$node/sysfs-sim.out" 2>>"$state/$node/sysfs-sim.log" &
+  --dev-dir "$state/$node/dev" --foreground >"$state/$node/sysfs-sim.out" 2>>"$state/$node/sysfs-sim.log" &
 pids+=($!)
 # It prints "sysfs-sim: ready ..." once the file system is mounted.
 for ((tries = 0; ; tries++)); do
@@ -82,11 +87,19 @@ for ((tries = 0; ; tries++)); do
   sleep 0.1
 done
 
-echo "sandbox: starting rdma-agent for $node and rdma-operator (logs in $state/)"
+echo "sandbox: starting sim-kubelet and rdma-agent for $node, and rdma-operator (logs in $state/)"
+# The kubelet first: it creates the device-plugins dir the agent serves in.
+# It acts as a runtime with CDI on (containerd >= 1.7), so exclusive-mode
+# VFs come as CDI devices; its checkpoint and pods survive a restart.
+"$bin/sim-kubelet" --node-name "$node" --root "$state/$node/kubelet" --host-root "$state/$node/fs" \
+  --cdi-dir "$state/$node/cdi" --pod-cidr 10.244.1.0/24 --bridge cni0 \
+  >>"$state/$node/sim-kubelet.log" 2>&1 &
+pids+=($!)
 PATH=$bin/sim-path:$PATH MSTCONFIG_SIM_STATE=$state/$node/state "$bin/rdma-agent" \
   --node-name "$node" --host-root "$state/$node/fs" --journal-dir "$state/$node/journal" \
   --reboot-command "echo reboot > $state/$node/fs/sim/control" --health-address 127.0.0.1:8091 \
   --simulated-rdma-netns-mode "$state/$node/fs/sim/rdma_netns_mode" \
+  --device-plugin-dir "$state/$node/kubelet/device-plugins" --cdi-dir "$state/$node/cdi" \
   >>"$state/$node/rdma-agent.log" 2>&1 &
 pids+=($!)
 "$bin/rdma-operator" --metrics-bind-address 127.0.0.1:8080 --health-probe-bind-address 127.0.0.1:8081 \
@@ -103,6 +116,11 @@ sandbox: ready at $url. In another shell (the sandbox has its own network namesp
   ip -n $ns -br link                           # the VFs, as netdevs
   k get rns $node -o jsonpath='{.status.rdmaNamespaceMode}'   # Exclusive: the simulated node holds the RDMA
                                                # netns mode (this kernel has no RDMA core)
+  k get node $node -o jsonpath='{.status.allocatable}'; echo   # rdma.dev/roce: 1, from the agent's device plugin
+  k apply -f docs/examples/rdma-pod.yaml; k wait pod/rdma-test --for=condition=Ready --timeout=30s
+  k get pod rdma-test -o yaml                  # Running, holding rdma.dev/roce: 1
+  cat $state/$node/kubelet/pods/\$(k get pod rdma-test -o jsonpath='{.metadata.uid}')/rdma.json
+                                               # what the container got: its VF's uverbs (CDI), rdma_cm, PCIDEVICE_RDMA_DEV_ROCE
 Ctrl-C stops the sandbox.
 EOF
 wait "$API_PID"

@@ -91,6 +91,13 @@ class AttachE2E : public ::testing::Test {
     operator_.reset();
     for (auto& n : nodes_) {
       n.kubelet.reset();
+      // A stopped kubelet leaves its pods' namespaces, as a real one does;
+      // these are the test's own (their names carry its temp dir).
+      for (const auto& e : std::filesystem::directory_iterator("/run/netns")) {
+        if (e.path().filename().string().rfind(NetnsPrefix(n), 0) == 0) {
+          RunCommand({"ip", "netns", "del", e.path().filename().string()});
+        }
+      }
       n.agent.reset();
       if (n.sim) {
         EXPECT_TRUE(n.sim->Stop().ok());
@@ -162,7 +169,8 @@ class AttachE2E : public ::testing::Test {
     std::vector<std::string> args = {"--node-name", n.name, "--root", n.kubelet_root(), "--kubeconfig",
                                      api_->kubeconfig(), "--host-root", n.sim->host_root(), "--cdi-dir",
                                      n.cdi_dir(), "--pod-cidr", "10.244." + std::to_string(i) + ".0/24",
-                                     "--bridge", "cni" + std::to_string(i), "--plugin-grace-ms", "3000"};
+                                     "--bridge", "cni" + std::to_string(i), "--plugin-grace-ms", "3000",
+                                     "--pod-netns-prefix", NetnsPrefix(n)};
     n.kubelet = std::make_unique<AgentProcess>(std::string(E2E_BIN_DIR) + "/sim-kubelet", args,
                                                std::vector<std::string>{},
                                                n.dir + "/kubelet-" + std::to_string(++n.kubelet_starts) + ".log");
@@ -176,6 +184,10 @@ class AttachE2E : public ::testing::Test {
                                  "--health-probe-bind-address", "0"},
         std::vector<std::string>{}, dir_ + "/operator.log");
     ASSERT_EQ(operator_->Start(), "");
+  }
+
+  std::string NetnsPrefix(const SimNode& n) const {
+    return std::filesystem::path(dir_).filename().string() + "-" + n.name + "-";
   }
 
   // Polls `get` until `ok` holds; on timeout fails with the last object and
@@ -429,7 +441,7 @@ TEST_F(AttachE2E, LoweringNumVfsWhileAPodHoldsAVfWaitsForTheDrain) {
   SimNode& n = nodes_[0];
   json pod = Pod("holder", n, 1);
   pod = WaitForPod("holder", "Running", [](const json& p) { return p.value("/status/phase"_json_pointer, "") == "Running"; });
-  const std::string netns = n.name + "-" + kube::UidOf(pod);
+  const std::string netns = NetnsPrefix(n) + kube::UidOf(pod);
   const std::string vf_netdev = Vf(n).value("name", "");
   ASSERT_FALSE(vf_netdev.empty());
   ASSERT_EQ(RunCommand({"ip", "link", "set", vf_netdev, "netns", netns}), 0);

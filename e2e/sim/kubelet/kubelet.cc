@@ -379,6 +379,15 @@ std::string Kubelet::StartSandbox(const json& pod, std::string* pod_ip) {
       if (rc != 0) return "cannot create network namespace " + name + " (ip netns add exit " + std::to_string(rc) + ")";
     }
   }
+  // A sandbox of this pod that this kubelet does not know (a restart or a
+  // reboot lost it) is dead, and kubelet never reuses one: its networks are
+  // torn down first, as StopPodSandbox does, so IPAM gives their addresses
+  // back. Without a CNI cache there is nothing to tear down.
+  PodSandbox old = sb;
+  old.netns.clear();
+  if (auto err = networker_.Del(old); !err.empty()) {
+    spdlog::warn("op=stop-stale-sandbox pod={}/{} error=\"{}\"", sb.pod_namespace, sb.pod_name, err);
+  }
   if (attachments.empty()) return "";
   std::vector<json> results;
   std::string err = networker_.Add(sb, attachments, &results);

@@ -23,7 +23,7 @@
 namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
-  std::string node, root, kubeconfig, netns, cni_bin, pod_cidr, bridge, host_root, cdi_dir, log_level;
+  std::string node, root, kubeconfig, netns, cni_bin, pod_cidr, bridge, host_root, cdi_dir, netns_prefix, log_level;
   std::string plugin_dir;
   int64_t grace_ms = 0;
   po::options_description desc("sim-kubelet: the simulated kubelet of one simulated node");
@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
       ("pod-cidr", po::value(&pod_cidr), "primary pod network subnet (bridge + host-local); none if unset")
       ("bridge", po::value(&bridge)->default_value("cni0"), "primary network's bridge name")
       ("host-root", po::value(&host_root), "prefix for DeviceSpec host paths (a simulated node's / with dev/)")
+      ("pod-netns-prefix", po::value(&netns_prefix),
+       "pod network namespaces are /run/netns/<prefix><pod uid> (default: <node-name>-)")
       ("cdi-dir", po::value(&cdi_dir),
        "act as a runtime with CDI on: resolve Allocate's CDI names from the specs here (default: dropped, as "
        "containerd 1.6 does)")
@@ -110,6 +112,7 @@ int main(int argc, char** argv) {
   ko.bridge = bridge;
   ko.host_root = host_root;
   ko.cdi_dir = cdi_dir;
+  ko.netns_prefix = netns_prefix;
   simkubelet::Kubelet kubelet(*client, &dm, ko);
 
   sigset_t set;
