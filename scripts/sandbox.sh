@@ -117,7 +117,7 @@ sandbox: ready at $url. In another shell (the sandbox has its own network namesp
   k get rns $node -o jsonpath='{.status.rdmaNamespaceMode}'   # Exclusive: the simulated node holds the RDMA
                                                # netns mode (this kernel has no RDMA core)
   k get node $node -o jsonpath='{.status.allocatable}'; echo   # rdma.dev/roce: 1, from the agent's device plugin
-  k apply -f docs/examples/rdma-pod.yaml; k wait pod/rdma-test --for=condition=Ready --timeout=30s
+  k apply -f docs/examples/pods/rdma-pod.yaml; k wait pod/rdma-test --for=condition=Ready --timeout=30s
   k get pod rdma-test -o yaml                  # Running, holding rdma.dev/roce: 1
   cat $state/$node/kubelet/pods/\$(k get pod rdma-test -o jsonpath='{.metadata.uid}')/rdma.json
                                                # what the container got: its VF's uverbs (CDI), rdma_cm, PCIDEVICE_RDMA_DEV_ROCE
