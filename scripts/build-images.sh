@@ -71,7 +71,8 @@ oci_image rdma-operator "$work/operator-root" /usr/local/bin/rdma-operator 65532
 # Agent: a minimal Debian (sh for --reboot-command), mstflint for mstconfig.
 # The rdma-cni shim the agent will install into /opt/cni/bin does not exist
 # yet; /opt/rdma/cni/ is where it will be.
-mmdebstrap --quiet --variant=essential --include="$runtime_libs,mstflint" \
+# gRPC and protobuf: the kubelet device plugin API.
+mmdebstrap --quiet --variant=essential --include="$runtime_libs,libgrpc++1.51,libprotobuf32,mstflint" \
   --dpkgopt='path-exclude=/usr/share/doc/*' bookworm "$work/agent-root"
 strip_rootfs "$work/agent-root"
 install -D -s -m 0755 "$bin/rdma-agent" "$work/agent-root/usr/local/bin/rdma-agent"
