@@ -44,6 +44,7 @@
 #include "agent/host/real_sysfs.h"
 #include "agent/host/subprocess_runner.h"
 #include "agent/host/rebooter.h"
+#include "agent/bench/bench_support.h"
 #include "agent/journal.h"
 #include "agent/reconciler.h"
 #include "api/condition.h"
@@ -62,10 +63,14 @@ extern char** environ;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using bench_support::Clock;
+using bench_support::Ms;
+using bench_support::NodeJson;
+using bench_support::Ready;
+using bench_support::Run;
+using bench_support::StatusKb;
 const char kPf[] = "0000:41:00.0";
 
-double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 // The simulator's own cost for what an apply does to the host, without the
 // agent: `vfs` VFs, three GUID/MAC writes and an unbind/bind each, in a
@@ -120,11 +125,6 @@ api::RdmaNodeStateSpec Spec(int vfs) {
   i.num_vfs = vfs;
   s.interfaces.push_back(i);
   return s;
-}
-
-std::string NodeJson(int vfs) {
-  return R"({"pfs": [{"pci": "0000:41:00.0", "netdev": "ens1f0", "mac": "b8:ce:f6:00:41:00", "max_vfs": )" +
-         std::to_string(vfs) + "}]}";
 }
 
 void InProcess(int runs, int vfs) {
@@ -182,31 +182,6 @@ void InProcess(int runs, int vfs) {
               g_minimal_ops);
   Print("in-process: idle pass with " + std::to_string(vfs) + " VFs (discover, compare)", idle, "ms");
   std::filesystem::remove_all(dir);
-}
-
-// A "Name:   123 kB" line of /proc/<pid>/status, in kB; -1 if absent.
-long StatusKb(pid_t pid, const std::string& name) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(name + ":", 0) == 0) return std::stol(line.substr(name.size() + 1));
-  }
-  return -1;
-}
-
-// Runs a command and waits; its exit code (or -1 if it could not start).
-int Run(const std::vector<std::string>& argv) {
-  auto done = host::SubprocessRunner().Run(argv, std::chrono::minutes(1));
-  return done.ok() ? done->exit_code : -1;
-}
-
-bool Ready(const nlohmann::json& o, int64_t gen) {
-  for (const auto& c : o.value("/status/conditions"_json_pointer, nlohmann::json::array())) {
-    if (c.value("type", "") == api::kConditionReady) {
-      return c.value("status", "") == api::kConditionTrue && c.value("observedGeneration", 0) == gen;
-    }
-  }
-  return false;
 }
 
 void AsProcess(int runs, int vfs, const std::string& bin) {

@@ -57,6 +57,7 @@
 #include "agent/host/real_sysfs.h"
 #include "agent/host/rebooter.h"
 #include "agent/host/subprocess_runner.h"
+#include "agent/bench/bench_support.h"
 #include "agent/journal.h"
 #include "agent/reconciler.h"
 #include "api/condition.h"
@@ -78,14 +79,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using bench_support::Clock;
+using bench_support::Ms;
+using bench_support::NodeJson;
+using bench_support::Ready;
+using bench_support::Run;
+using bench_support::StatusKb;
 const char kPf[] = "0000:41:00.0";
 constexpr int kResources = 4;
 constexpr int kVfsPerResource = 32;
 constexpr int kVfs = kResources * kVfsPerResource;
 
 double Us(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
-double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 // p50, p99 and the spread of a sample.
 void Print(const std::string& what, std::vector<double> v, const std::string& unit) {
@@ -381,11 +386,6 @@ void HealthLatency(const std::string& dir, int rounds) {
   Print("in-process: Update -> ListAndWatch shows VF Unhealthy", down, "us");
 }
 
-std::string NodeJson(int vfs) {
-  return R"({"pfs": [{"pci": "0000:41:00.0", "netdev": "ens1f0", "mac": "b8:ce:f6:00:41:00", "max_vfs": )" +
-         std::to_string(vfs) + "}]}";
-}
-
 // What the agent adds to each pass for the plugin, against the in-memory
 // simulator with 128 VFs made by the agent's own Reconciler.
 void PassCost(const std::string& dir, int calls) {
@@ -440,29 +440,6 @@ void PassCost(const std::string& dir, int calls) {
 }
 
 // ---- 3. The real agent ----
-
-long StatusKb(pid_t pid, const std::string& name) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(name + ":", 0) == 0) return std::stol(line.substr(name.size() + 1));
-  }
-  return -1;
-}
-
-int Run(const std::vector<std::string>& argv) {
-  auto done = host::SubprocessRunner().Run(argv, std::chrono::minutes(1));
-  return done.ok() ? done->exit_code : -1;
-}
-
-bool Ready(const nlohmann::json& o, int64_t gen) {
-  for (const auto& c : o.value("/status/conditions"_json_pointer, nlohmann::json::array())) {
-    if (c.value("type", "") == api::kConditionReady) {
-      return c.value("status", "") == api::kConditionTrue && c.value("observedGeneration", 0) == gen;
-    }
-  }
-  return false;
-}
 
 nlohmann::json Crd() {
   return {{"apiVersion", "apiextensions.k8s.io/v1"},

@@ -23,6 +23,7 @@
 
 #include "api/yaml_documents.h"
 #include "e2e/scenarios/agent_process.h"
+#include "e2e/scenarios/private_netns.h"
 #include "e2e/sim/sim_node_process.h"
 #include "kube/client.h"
 #include "kube/config.h"
@@ -470,26 +471,4 @@ TEST_F(AgentE2E, PolicyFromTheDocsConfiguresTheNodeAndIsUndoneWhenDeleted) {
 }  // namespace
 }  // namespace e2e
 
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  // A network namespace for this process (and everything it starts), made
-  // before any thread exists so every later thread inherits it.
-  const std::string ns = "agent-e2e-" + std::to_string(::getpid());
-#ifdef GTEST_FLAG_GET
-  const bool listing = GTEST_FLAG_GET(list_tests);
-#else
-  const bool listing = ::testing::GTEST_FLAG(list_tests);
-#endif
-  if (listing) return RUN_ALL_TESTS();
-  bool ok = ::geteuid() == 0 && ::access("/dev/fuse", R_OK | W_OK) == 0 &&
-            e2e::RunCommand({"ip", "netns", "add", ns}) == 0;
-  if (ok) {
-    int fd = ::open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-    ok = fd >= 0 && ::setns(fd, CLONE_NEWNET) == 0 && e2e::RunCommand({"ip", "link", "set", "lo", "up"}) == 0;
-    if (fd >= 0) ::close(fd);
-  }
-  e2e::g_can_run = ok;
-  int rc = RUN_ALL_TESTS();
-  e2e::RunCommand({"ip", "netns", "del", ns});
-  return rc;
-}
+int main(int argc, char** argv) { return e2e::RunTestsInPrivateNetns(argc, argv, "agent-e2e-", &e2e::g_can_run); }
