@@ -1,8 +1,9 @@
 // The HTTP(S) front of kube-testapi (Boost.Beast over Boost.Asio, one
 // thread): authenticates each request as kube-apiserver does (client
 // certificate, bearer token, else system:anonymous; a credential that does
-// not authenticate is 401), answers /admin (fault injection) unless turned
-// off, injects configured faults, hands the request to Api, and streams
+// not authenticate is 401), with --rbac authorizes it (rbac.h: impersonation,
+// then the RBAC rules; a denial is the real server's 403), answers /admin
+// (fault injection) unless turned off, injects configured faults, hands the request to Api, and streams
 // watches as chunked JSON lines — batching lines that queue up while a
 // write is in flight, and dropping a watcher that falls too far behind.
 #pragma once
