@@ -296,30 +296,43 @@ class Session : public WatchBase, public std::enable_shared_from_this<Session<St
     if (id.user != kAnonymousUser && std::find(user.groups.begin(), user.groups.end(), kAuthenticatedGroup) == user.groups.end())
       user.groups.push_back(kAuthenticatedGroup);
     request_.user = user.name;
-    std::string as_user;
-    std::vector<std::string> as_groups;
+    Impersonation as;
     size_t user_headers = 0;
+    bool other_headers = false;
     for (const auto& f : req) {
-      if (beast::iequals(f.name_string(), "Impersonate-User")) {
-        as_user = std::string(f.value());
+      beast::string_view name = f.name_string();
+      if (beast::iequals(name, "Impersonate-User")) {
+        as.user = std::string(f.value());
         ++user_headers;
-      } else if (beast::iequals(f.name_string(), "Impersonate-Group")) {
-        as_groups.emplace_back(f.value());
+      } else if (beast::iequals(name, "Impersonate-Group")) {
+        as.groups.emplace_back(f.value());
+        other_headers = true;
+      } else if (beast::iequals(name, "Impersonate-Uid")) {
+        as.uid = std::string(f.value());
+        other_headers = true;
+      } else if (name.size() > 18 && beast::iequals(name.substr(0, 18), "Impersonate-Extra-")) {
+        std::string key;  // lower-case, percent-decoded, as kube-apiserver reads it
+        for (char c : UrlDecode(std::string(name.substr(18))))
+          key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        as.extras.emplace_back(key, std::string(f.value()));
+        other_headers = true;
       }
     }
-    if (user_headers > 1 || (user_headers == 0 && !as_groups.empty())) {
-      // kube-apiserver refuses groups without a user (and two users) before
-      // authorizing anything, as an internal error.
+    if (user_headers > 1 || (user_headers == 0 && other_headers)) {
+      // kube-apiserver refuses groups, extras or a uid without a user (and
+      // two users) before authorizing anything, as an internal error.
       return StatusError{500, FailureStatus(500, "InternalError",
-                                            "Internal error occurred: requested impersonation of groups without "
-                                            "impersonating exactly one user")};
+                                            "Internal error occurred: requested impersonation of groups, extras or "
+                                            "a uid without impersonating exactly one user")};
     }
     if (user_headers == 1) {
-      for (const auto& check : ImpersonationChecks(as_user, as_groups)) {
+      for (const auto& check : ImpersonationChecks(as)) {
         auto d = server_.Authorize(user, check);
         if (!d.allowed) return StatusError{403, ForbiddenStatus(user, check, d.reason)};
       }
-      user = ImpersonatedUser(as_user, as_groups);
+      // (Extras and the uid are checked but carried no further: no RBAC
+      // rule can look at them.)
+      user = ImpersonatedUser(as.user, as.groups);
       request_.user = user.name;
     }
     request_.groups = user.groups;

@@ -242,14 +242,18 @@ json ForbiddenStatus(const UserInfo& user, const RequestAttributes& a, const std
 
 // ---- impersonation ----------------------------------------------------------------
 
-std::vector<RequestAttributes> ImpersonationChecks(const std::string& user, const std::vector<std::string>& groups) {
+std::vector<RequestAttributes> ImpersonationChecks(const Impersonation& as) {
+  const std::string& user = as.user;
   std::vector<RequestAttributes> checks;
-  auto check = [&](std::string resource, std::string ns, std::string name) {
+  auto check = [&](std::string resource, std::string ns, std::string name, std::string group = "",
+                   std::string subresource = "") {
     RequestAttributes a;
     a.resource_request = true;
     a.verb = "impersonate";
+    a.api_group = std::move(group);
     a.api_version = "v1";
     a.resource = std::move(resource);
+    a.subresource = std::move(subresource);
     a.namespace_ = std::move(ns);
     a.name = std::move(name);
     checks.push_back(std::move(a));
@@ -260,7 +264,9 @@ std::vector<RequestAttributes> ImpersonationChecks(const std::string& user, cons
     check("serviceaccounts", rest.substr(0, colon), rest.substr(colon + 1));
   else
     check("users", "", user);
-  for (const auto& g : groups) check("groups", "", g);
+  for (const auto& g : as.groups) check("groups", "", g);
+  for (const auto& [key, value] : as.extras) check("userextras", "", value, "authentication.k8s.io", key);
+  if (!as.uid.empty()) check("uids", "", as.uid, "authentication.k8s.io");
   return checks;
 }
 

@@ -103,11 +103,20 @@ bool RuleAllows(const PolicyRule& rule, const RequestAttributes& request);
 //   in API group "" in the namespace "ns"
 json ForbiddenStatus(const UserInfo& user, const RequestAttributes& request, const std::string& reason);
 
+// What the Impersonate-* headers ask for.
+struct Impersonation {
+  std::string user;
+  std::vector<std::string> groups;
+  std::vector<std::pair<std::string, std::string>> extras;  // Impersonate-Extra-<key>: value
+  std::string uid;                                          // Impersonate-Uid
+};
+
 // The authorization checks kube-apiserver makes before acting as another
-// user (Impersonate-User / Impersonate-Group): verb "impersonate" on users,
-// serviceaccounts (for system:serviceaccount:<ns>:<name>) and groups, in
-// that order; the first one denied refuses the request.
-std::vector<RequestAttributes> ImpersonationChecks(const std::string& user, const std::vector<std::string>& groups);
+// user: verb "impersonate" on users, or serviceaccounts in the account's
+// namespace (for system:serviceaccount:<ns>:<name>), then on each of the
+// groups, then authentication.k8s.io userextras/<key> named by each value,
+// then authentication.k8s.io uids; the first one denied refuses the request.
+std::vector<RequestAttributes> ImpersonationChecks(const Impersonation& as);
 
 // Who the request runs as when impersonating: a service account without
 // Impersonate-Group gets its groups (system:serviceaccounts,

@@ -173,7 +173,7 @@ TEST(RbacForbidden, WordedAsKubeApiserver) {
 }
 
 TEST(RbacImpersonation, ChecksUsersServiceAccountsAndGroups) {
-  auto checks = ImpersonationChecks("system:serviceaccount:ns1:agent", {"g1", "g2"});
+  auto checks = ImpersonationChecks({"system:serviceaccount:ns1:agent", {"g1", "g2"}, {}, ""});
   ASSERT_EQ(checks.size(), 3u);
   EXPECT_EQ(checks[0].verb, "impersonate");
   EXPECT_EQ(checks[0].resource, "serviceaccounts");
@@ -182,7 +182,7 @@ TEST(RbacImpersonation, ChecksUsersServiceAccountsAndGroups) {
   EXPECT_EQ(checks[1].resource, "groups");
   EXPECT_EQ(checks[1].name, "g1");
   EXPECT_EQ(checks[2].name, "g2");
-  auto user = ImpersonationChecks("alice", {});
+  auto user = ImpersonationChecks({"alice", {}, {}, ""});
   ASSERT_EQ(user.size(), 1u);
   EXPECT_EQ(user[0].resource, "users");
   EXPECT_EQ(user[0].name, "alice");
@@ -190,6 +190,21 @@ TEST(RbacImpersonation, ChecksUsersServiceAccountsAndGroups) {
   EXPECT_EQ(ForbiddenStatus({"bob", {}}, user[0], "")["message"],
             "users \"alice\" is forbidden: User \"bob\" cannot impersonate resource \"users\" in API group \"\" at "
             "the cluster scope");
+}
+
+TEST(RbacImpersonation, ExtrasAndUidAreAuthenticationResources) {
+  auto checks = ImpersonationChecks({"alice", {}, {{"scopes", "view"}}, "u-1"});
+  ASSERT_EQ(checks.size(), 3u);
+  EXPECT_EQ(checks[1].api_group, "authentication.k8s.io");
+  EXPECT_EQ(checks[1].resource, "userextras");
+  EXPECT_EQ(checks[1].subresource, "scopes");
+  EXPECT_EQ(checks[1].name, "view");
+  EXPECT_EQ(checks[2].resource, "uids");
+  EXPECT_EQ(checks[2].name, "u-1");
+  // A rule for one extra key covers it as a subresource.
+  PolicyRule rule{{"impersonate"}, {"authentication.k8s.io"}, {"userextras/scopes"}, {}, {}};
+  EXPECT_TRUE(RuleAllows(rule, checks[1]));
+  EXPECT_FALSE(RuleAllows(rule, checks[2]));
 }
 
 TEST(RbacImpersonation, ImpersonatedGroups) {

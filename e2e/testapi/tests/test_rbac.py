@@ -121,6 +121,10 @@ class Rbac(unittest.TestCase):
                                                          "Impersonate-Group": ["system:masters"]}),
                               'groups "system:masters" is forbidden: User "ivan" cannot impersonate resource '
                               '"groups" in API group "" at the cluster scope')
+        # An extra is authorized as userextras/<key> named by its value.
+        self.assert_forbidden(self.ivan.get(CM, headers={"Impersonate-User": "bob", "Impersonate-Extra-Scopes": "view"}),
+                              'userextras.authentication.k8s.io "view" is forbidden: User "ivan" cannot impersonate '
+                              'resource "userextras/scopes" in API group "authentication.k8s.io" at the cluster scope')
         # A service account is impersonated through serviceaccounts in its namespace.
         self.assert_forbidden(self.ivan.get(CM, headers={"Impersonate-User": "system:serviceaccount:default:x"}),
                               'serviceaccounts "x" is forbidden: User "ivan" cannot impersonate resource '
