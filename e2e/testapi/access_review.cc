@@ -1,7 +1,8 @@
 // SelfSubjectAccessReview and SubjectAccessReview (authorization.k8s.io/v1):
 // "may this user do this?", answered by the server's authorizer (the
-// ServerHooks::authorize hook; without --rbac everyone may do everything).
-// Nothing is stored: the answer is the review with its status filled in.
+// ServerHooks::authorize hook; without --rbac everyone may do everything);
+// and SelfSubjectReview (authentication.k8s.io/v1): "who am I?". Nothing is
+// stored: the answer is the review with its status filled in.
 #include "e2e/testapi/api.h"
 #include "e2e/testapi/status.h"
 
@@ -77,6 +78,24 @@ Response Api::AccessReview(const Request& r, bool self) {
               {"status", {{"allowed", allowed}}}};
   out["metadata"]["creationTimestamp"] = nullptr;
   if (self) out["spec"].erase("user"), out["spec"].erase("groups");
+  Response resp;
+  resp.code = 201;
+  resp.body = out.dump();
+  return resp;
+}
+
+Response Api::WhoAmI(const Request& r) {
+  if (r.method != "POST")
+    ThrowStatus(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+  json review = DecodeBody(r);
+  json meta = review.is_object() ? review.value("metadata", json::object()) : json::object();
+  meta["creationTimestamp"] = nullptr;
+  json user = {{"username", r.user}};
+  if (!r.groups.empty()) user["groups"] = r.groups;
+  json out = {{"kind", "SelfSubjectReview"},
+              {"apiVersion", "authentication.k8s.io/v1"},
+              {"metadata", meta},
+              {"status", {{"userInfo", user}}}};
   Response resp;
   resp.code = 201;
   resp.body = out.dump();

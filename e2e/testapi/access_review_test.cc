@@ -101,6 +101,13 @@ TEST_F(AccessReviewTest, BadSpecsAreInvalid) {
   EXPECT_EQ(api_.Handle(get).response.code, 405);
 }
 
+TEST_F(AccessReviewTest, SelfSubjectReviewNamesTheUserAndGroups) {
+  auto r = Post(api_, "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                {{"apiVersion", "authentication.k8s.io/v1"}, {"kind", "SelfSubjectReview"}}, "bob", {"g1", "g2"});
+  ASSERT_EQ(r.code, 201) << r.body;
+  EXPECT_EQ(json::parse(r.body)["status"]["userInfo"], json::parse(R"({"username":"bob","groups":["g1","g2"]})"));
+}
+
 TEST_F(AccessReviewTest, WithoutAnAuthorizerEverythingIsAllowed) {
   Store store(100);
   Api open(store, ApiOptions{}, ServerHooks{});

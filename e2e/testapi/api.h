@@ -126,6 +126,8 @@ class Api : public ChangeListener {
   Response HandleAdmin(const Request& r);
   // POST .../selfsubjectaccessreviews (self) or .../subjectaccessreviews (access_review.cc).
   Response AccessReview(const Request& r, bool self);
+  // POST /apis/authentication.k8s.io/v1/selfsubjectreviews: who the request acts as.
+  Response WhoAmI(const Request& r);
 
   // Discovery and OpenAPI (discovery.cc, openapi.cc)
   Response Version() const;
