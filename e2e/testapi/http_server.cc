@@ -266,14 +266,8 @@ class Session : public WatchBase, public std::enable_shared_from_this<Session<St
     // a 403 (as a real server with RBAC does), and every authenticated user
     // may do everything; so anonymous requests keep a 401 outside the open
     // paths rather than being admitted (docs/kube-testapi.md).
-    if (!id || (id->user == kAnonymousUser && !open_path)) {
-      request_.user = id ? id->user : "";
-      Response r;
-      r.code = 401;
-      r.body = FailureStatus(401, "Unauthorized", "Unauthorized").dump();
-      Write(std::move(r), keep_alive_);
-      return;
-    }
+    if (!id || (id->user == kAnonymousUser && !open_path))
+      return Refuse(401, FailureStatus(401, "Unauthorized", "Unauthorized"), id ? id->user : "");
     request_.user = id->user;
     request_.groups = id->groups;
     AfterAuthorization(open_path);
