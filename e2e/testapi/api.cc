@@ -198,6 +198,12 @@ Outcome Api::Dispatch(const Request& r) {
     if (segs.size() == 2 && read) return respond(ResourceList("", "v1"));
     if (segs.size() > 2) return HandleResource(r, std::vector<std::string>(segs.begin() + 2, segs.end()), "", "v1");
   }
+  if (segs.size() == 4 && segs[0] == "apis" && segs[1] == "authorization.k8s.io" && segs[2] == "v1" &&
+      (segs[3] == "selfsubjectaccessreviews" || segs[3] == "subjectaccessreviews"))
+    return respond(AccessReview(r, segs[3] == "selfsubjectaccessreviews"));
+  if (segs.size() == 4 && segs[0] == "apis" && segs[1] == "authentication.k8s.io" && segs[2] == "v1" &&
+      segs[3] == "selfsubjectreviews")
+    return respond(WhoAmI(r));
   if (segs[0] == "apis") {
     if (segs.size() == 1 && read) return respond(GroupList(r));
     if (segs.size() == 2 && read) return respond(Group(segs[1]));

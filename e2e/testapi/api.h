@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "e2e/testapi/audit_log.h"  // RequestAttributes
 #include "e2e/testapi/field_error.h"
 #include "e2e/testapi/field_selector.h"
 #include "e2e/testapi/resources.h"
@@ -35,7 +36,8 @@ struct Request {
   std::string content_type;
   std::string accept;
   std::string body;
-  std::string user;  // the authenticated user, for logs
+  std::string user;  // the authenticated (or impersonated) user
+  std::vector<std::string> groups;
 };
 
 struct Response {
@@ -76,6 +78,12 @@ struct ServerHooks {
   std::function<void()> drop_watches;     // end every open watch now
   std::function<void(Faults)> set_faults;
   std::function<Faults()> get_faults;
+  // Would this user be allowed this request (SelfSubjectAccessReview,
+  // SubjectAccessReview)? Unset: the server authorizes nothing, every
+  // authenticated user may do everything.
+  std::function<bool(const std::string& user, const std::vector<std::string>& groups,
+                     const RequestAttributes& request)>
+      authorize;
 };
 
 struct ApiOptions {
@@ -116,6 +124,10 @@ class Api : public ChangeListener {
   Outcome HandleResource(const Request& r, const std::vector<std::string>& segs, const std::string& group,
                          const std::string& version);
   Response HandleAdmin(const Request& r);
+  // POST .../selfsubjectaccessreviews (self) or .../subjectaccessreviews (access_review.cc).
+  Response AccessReview(const Request& r, bool self);
+  // POST /apis/authentication.k8s.io/v1/selfsubjectreviews: who the request acts as.
+  Response WhoAmI(const Request& r);
 
   // Discovery and OpenAPI (discovery.cc, openapi.cc)
   Response Version() const;

@@ -24,6 +24,34 @@ bool IsTrue(const std::map<std::string, std::string>& query, const std::string& 
   return it != query.end() && (it->second == "true" || it->second == "1");
 }
 
+// metadata.name when the fieldSelector requires one exact name
+// ("metadata.name=x" or "==", possibly among other terms), else "".
+std::string NameFromFieldSelector(const std::map<std::string, std::string>& query) {
+  auto it = query.find("fieldSelector");
+  if (it == query.end()) return "";
+  std::string name;
+  size_t start = 0;
+  const std::string& sel = it->second;
+  while (start <= sel.size()) {
+    size_t comma = sel.find(',', start);
+    std::string term = sel.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    while (!term.empty() && term.front() == ' ') term.erase(0, 1);
+    while (!term.empty() && term.back() == ' ') term.pop_back();
+    for (const char* op : {"metadata.name==", "metadata.name="}) {
+      if (term.starts_with(op)) {
+        name = term.substr(std::string(op).size());
+        break;
+      }
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  // Not a name a path could carry: no name (kube's IsValidPathSegmentName).
+  if (name == "." || name == ".." || name.find('/') != std::string::npos || name.find('%') != std::string::npos)
+    return "";
+  return name;
+}
+
 }  // namespace
 
 RequestAttributes ParseRequestAttributes(const std::string& method, const std::string& path,
@@ -64,10 +92,12 @@ RequestAttributes ParseRequestAttributes(const std::string& method, const std::s
   if (a.resource == "namespaces" && !a.name.empty()) a.namespace_ = a.name;
 
   if (method == "GET" || method == "HEAD") {
-    if (IsTrue(query, "watch")) {
-      a.verb = "watch";
-    } else {
-      a.verb = a.name.empty() ? "list" : "get";
+    a.verb = "get";
+    if (a.name.empty()) {
+      a.verb = IsTrue(query, "watch") ? "watch" : "list";
+      // A list or watch pinned to one object by its name is authorized as
+      // a request for that name (so resourceNames rules can allow it).
+      a.name = NameFromFieldSelector(query);
     }
   } else if (method == "POST") {
     a.verb = "create";

@@ -28,6 +28,16 @@ TEST(RequestAttributes, ListAndWatchOfTheCoreGroup) {
   EXPECT_EQ(get.name, "n1");
 }
 
+TEST(RequestAttributes, ListPinnedToOneNameIsForThatName) {
+  auto a = ParseRequestAttributes("GET", "/api/v1/nodes", {{"fieldSelector", "metadata.name=n1"}, {"watch", "1"}});
+  EXPECT_EQ(a.verb, "watch");
+  EXPECT_EQ(a.name, "n1");
+  EXPECT_EQ(ParseRequestAttributes("GET", "/api/v1/pods", {{"fieldSelector", "spec.nodeName=a,metadata.name==p"}}).name,
+            "p");
+  EXPECT_EQ(ParseRequestAttributes("GET", "/api/v1/pods", {{"fieldSelector", "metadata.name!=p"}}).name, "");
+  EXPECT_EQ(ParseRequestAttributes("GET", "/api/v1/pods", {{"fieldSelector", "spec.nodeName=a"}}).name, "");
+}
+
 TEST(RequestAttributes, NamespacesThemselves) {
   auto a = ParseRequestAttributes("GET", "/api/v1/namespaces/kube-system", {});
   EXPECT_EQ(a.resource, "namespaces");

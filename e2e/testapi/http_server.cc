@@ -256,20 +256,87 @@ class Session : public WatchBase, public std::enable_shared_from_this<Session<St
     bool open_path = request_.path == "/healthz" || request_.path == "/livez" || request_.path == "/readyz" ||
                      request_.path == "/version";
     auto id = server_.Authenticate(std::string(req[http::field::authorization]), peer_cert_ ? &*peer_cert_ : nullptr);
+    if (server_.options().rbac) {
+      if (!id) return Refuse(401, FailureStatus(401, "Unauthorized", "Unauthorized"), "");
+      auto refusal = AuthorizeRequest(req, *id);
+      if (refusal) return Refuse(refusal->code, std::move(refusal->body), request_.user);
+      return AfterAuthorization(open_path);
+    }
     // Without RBAC there is no rule that could refuse system:anonymous with
     // a 403 (as a real server with RBAC does), and every authenticated user
     // may do everything; so anonymous requests keep a 401 outside the open
     // paths rather than being admitted (docs/kube-testapi.md).
-    if (!id || (id->user == kAnonymousUser && !open_path)) {
-      request_.user = id ? id->user : "";
-      Response r;
-      r.code = 401;
-      r.body = FailureStatus(401, "Unauthorized", "Unauthorized").dump();
-      Write(std::move(r), keep_alive_);
-      return;
-    }
+    if (!id || (id->user == kAnonymousUser && !open_path))
+      return Refuse(401, FailureStatus(401, "Unauthorized", "Unauthorized"), id ? id->user : "");
     request_.user = id->user;
+    request_.groups = id->groups;
+    AfterAuthorization(open_path);
+  }
 
+  void Refuse(int code, json body, std::string user) {
+    request_.user = std::move(user);
+    Response r;
+    r.code = code;
+    r.body = body.dump();
+    Write(std::move(r), keep_alive_);
+  }
+
+  // --rbac: who the request acts as (Impersonate-User/-Group, if the
+  // authenticated user may impersonate them) and whether the RBAC rules
+  // let them. Sets request_.user/groups; returns the refusal, if any.
+  std::optional<StatusError> AuthorizeRequest(const http::request<http::string_body>& req, const Identity& id) {
+    UserInfo user{id.user, id.groups};
+    // kube-apiserver adds system:authenticated to every authenticated user.
+    if (id.user != kAnonymousUser && std::find(user.groups.begin(), user.groups.end(), kAuthenticatedGroup) == user.groups.end())
+      user.groups.push_back(kAuthenticatedGroup);
+    request_.user = user.name;
+    Impersonation as;
+    size_t user_headers = 0;
+    bool other_headers = false;
+    for (const auto& f : req) {
+      beast::string_view name = f.name_string();
+      if (beast::iequals(name, "Impersonate-User")) {
+        as.user = std::string(f.value());
+        ++user_headers;
+      } else if (beast::iequals(name, "Impersonate-Group")) {
+        as.groups.emplace_back(f.value());
+        other_headers = true;
+      } else if (beast::iequals(name, "Impersonate-Uid")) {
+        as.uid = std::string(f.value());
+        other_headers = true;
+      } else if (name.size() > 18 && beast::iequals(name.substr(0, 18), "Impersonate-Extra-")) {
+        std::string key;  // lower-case, percent-decoded, as kube-apiserver reads it
+        for (char c : UrlDecode(std::string(name.substr(18))))
+          key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        as.extras.emplace_back(key, std::string(f.value()));
+        other_headers = true;
+      }
+    }
+    if (user_headers > 1 || (user_headers == 0 && other_headers)) {
+      // kube-apiserver refuses groups, extras or a uid without a user (and
+      // two users) before authorizing anything, as an internal error.
+      return StatusError{500, FailureStatus(500, "InternalError",
+                                            "Internal error occurred: requested impersonation of groups, extras or "
+                                            "a uid without impersonating exactly one user")};
+    }
+    if (user_headers == 1) {
+      for (const auto& check : ImpersonationChecks(as)) {
+        auto d = server_.Authorize(user, check);
+        if (!d.allowed) return StatusError{403, ForbiddenStatus(user, check, d.reason)};
+      }
+      // (Extras and the uid are checked but carried no further: no RBAC
+      // rule can look at them.)
+      user = ImpersonatedUser(as.user, as.groups);
+      request_.user = user.name;
+    }
+    request_.groups = user.groups;
+    auto attrs = ParseRequestAttributes(request_.method, request_.path, request_.query);
+    auto d = server_.Authorize(user, attrs);
+    if (!d.allowed) return StatusError{403, ForbiddenStatus(user, attrs, d.reason)};
+    return std::nullopt;
+  }
+
+  void AfterAuthorization(bool open_path) {
     bool admin_path = request_.path == "/admin" || request_.path.starts_with("/admin/");
     if (admin_path && !server_.options().admin_endpoints) {
       Response r;
@@ -494,6 +561,38 @@ HttpServer::HttpServer(net::io_context& io, Api& api, ServerOptions options, net
   if (options_.token_file) tokens_.emplace(*options_.token_file);
   if (options_.audit_log) audit_ = std::make_unique<AuditLog>(*options_.audit_log);
   api_.store().AddListener(this);
+  if (options_.rbac) CreateBootstrapPolicy();
+}
+
+// kube-apiserver creates its default roles and bindings at start when they
+// are missing (and leaves them alone when present, e.g. from --data-dir).
+void HttpServer::CreateBootstrapPolicy() {
+  for (const auto& b : BootstrapPolicy()) {
+    Request r;
+    r.method = "POST";
+    r.path = "/apis/rbac.authorization.k8s.io/v1/" + b.plural;
+    r.content_type = "application/json";
+    r.body = b.object.dump();
+    r.user = "system:apiserver";
+    r.groups = {kMastersGroup};
+    int code = api_.Handle(r).response.code;
+    if (code != 201 && code != 409)
+      spdlog::error("msg=\"cannot create a bootstrap RBAC object\" name={} code={}",
+                    b.object["metadata"]["name"].get<std::string>(), code);
+  }
+}
+
+Decision HttpServer::Authorize(const UserInfo& user, const RequestAttributes& request) {
+  if (!policy_) {
+    policy_.emplace();
+    auto& store = api_.store();
+    const std::string g = "rbac.authorization.k8s.io/";
+    for (const auto& o : store.List(g + "clusterroles")) policy_->AddClusterRole(*o);
+    for (const auto& o : store.List(g + "clusterrolebindings")) policy_->AddClusterRoleBinding(*o);
+    for (const auto& o : store.List(g + "roles")) policy_->AddRole(*o);
+    for (const auto& o : store.List(g + "rolebindings")) policy_->AddRoleBinding(*o);
+  }
+  return testapi::Authorize(*policy_, user, request);
 }
 
 HttpServer::~HttpServer() { api_.store().RemoveListener(this); }
@@ -567,6 +666,7 @@ void HttpServer::RemoveWatch(WatchBase* w) {
 }
 
 void HttpServer::OnChange(const Change& change) {
+  if (change.storage.starts_with("rbac.authorization.k8s.io/")) policy_.reset();
   auto it = watches_.find(change.storage);
   if (it == watches_.end()) return;
   // Offer may drop a slow watch, which edits the lists: collect first.

@@ -1,8 +1,9 @@
 // The HTTP(S) front of kube-testapi (Boost.Beast over Boost.Asio, one
 // thread): authenticates each request as kube-apiserver does (client
 // certificate, bearer token, else system:anonymous; a credential that does
-// not authenticate is 401), answers /admin (fault injection) unless turned
-// off, injects configured faults, hands the request to Api, and streams
+// not authenticate is 401), with --rbac authorizes it (rbac.h: impersonation,
+// then the RBAC rules; a denial is the real server's 403), answers /admin
+// (fault injection) unless turned off, injects configured faults, hands the request to Api, and streams
 // watches as chunked JSON lines — batching lines that queue up while a
 // write is in flight, and dropping a watcher that falls too far behind.
 #pragma once
@@ -23,6 +24,7 @@
 
 #include "e2e/testapi/api.h"
 #include "e2e/testapi/audit_log.h"
+#include "e2e/testapi/rbac.h"
 #include "e2e/testapi/store.h"
 
 namespace testapi {
@@ -70,6 +72,10 @@ struct ServerOptions {
   size_t max_body_bytes = 3 * 1024 * 1024;
   size_t max_watch_backlog_bytes = 64 * 1024 * 1024;  // then the watch is dropped
   std::optional<std::filesystem::path> audit_log;  // one JSON line per request (audit_log.h)
+  // Authorize every request by the stored RBAC objects (rbac.h) and honour
+  // Impersonate-User/-Group; false: every authenticated user may do
+  // everything and impersonation headers are ignored.
+  bool rbac = false;
 };
 
 class WatchBase;
@@ -107,10 +113,13 @@ class HttpServer : public ChangeListener {
   void RemoveWatch(WatchBase* w);
   void ScheduleUpkeep();
   bool tls() const { return ssl_ != nullptr; }
+  // With --rbac: what the stored RBAC objects say about `user` doing `request`.
+  Decision Authorize(const UserInfo& user, const RequestAttributes& request);
   AuditLog* audit_log() { return audit_.get(); }
 
  private:
   void Accept();
+  void CreateBootstrapPolicy();
 
   boost::asio::io_context& io_;
   Api& api_;
@@ -123,6 +132,9 @@ class HttpServer : public ChangeListener {
   std::optional<TokenFile> tokens_;
   std::unique_ptr<AuditLog> audit_;
   bool upkeep_scheduled_ = false;
+  // The RBAC objects as the authorizer reads them, rebuilt after any of
+  // them changes (OnChange), so a new binding counts from the next request.
+  std::optional<RbacPolicy> policy_;
   // Open watches by storage key; a change is offered only to its key's
   // watches. Watches whose field selector pins a trigger field (a pod's
   // spec.nodeName, any object's metadata.name) are indexed by that value, as

@@ -25,7 +25,7 @@ namespace net = boost::asio;
 int main(int argc, char** argv) {
   std::string listen, data_dir, kubeconfig_out, token_file, log_level, fault_code, audit_log;
   std::vector<std::string> users, hostnames;
-  bool tls = false, anonymous_auth = true, admin_endpoints = true;
+  bool tls = false, anonymous_auth = true, admin_endpoints = true, rbac = false;
   size_t history = 0, max_body = 0;
   int bookmark_interval = 0, latency = 0;
   double error_rate = 0;
@@ -42,6 +42,9 @@ int main(int argc, char** argv) {
       "token-file", po::value(&token_file), "static tokens (CSV token,user,uid,\"groups\"), re-read when changed")(
       "anonymous-auth", po::value(&anonymous_auth)->default_value(true)->implicit_value(true),
       "requests without credentials are system:anonymous (may read /healthz, /version); false: 401 for them")(
+      "rbac", po::bool_switch(&rbac),
+      "authorize requests by the stored Roles/ClusterRoles and bindings and honour impersonation, as "
+      "kube-apiserver --authorization-mode=RBAC; off: every authenticated user may do everything")(
       "admin-endpoints", po::value(&admin_endpoints)->default_value(true)->implicit_value(true),
       "serve /admin/... (fault injection); false: 404 there, like a real API server")(
       "history-size", po::value(&history)->default_value(10000), "changes kept for watches to resume from")(
@@ -75,6 +78,7 @@ int main(int argc, char** argv) {
   if (!token_file.empty()) sopts.token_file = token_file;
   if (!audit_log.empty()) sopts.audit_log = audit_log;
   sopts.anonymous_auth = anonymous_auth;
+  sopts.rbac = rbac;
   sopts.admin_endpoints = admin_endpoints;
   sopts.bookmark_interval_seconds = std::max(1, bookmark_interval);
   sopts.max_body_bytes = max_body;
@@ -128,6 +132,12 @@ int main(int argc, char** argv) {
   hooks.drop_watches = [&] { server_ptr->DropWatches(); };
   hooks.set_faults = [&](testapi::Faults f) { server_ptr->SetFaults(f); };
   hooks.get_faults = [&] { return server_ptr->faults(); };
+  if (rbac) {
+    hooks.authorize = [&](const std::string& user, const std::vector<std::string>& groups,
+                          const testapi::RequestAttributes& request) {
+      return server_ptr->Authorize(testapi::UserInfo{user, groups}, request).allowed;
+    };
+  }
 
   std::string scheme = tls ? "https" : "http";
   testapi::ApiOptions aopts;

@@ -230,6 +230,62 @@ const Message kEviction{"Eviction",
                         {{1, "metadata", Type::kMessage, false, &kObjectMeta},
                          {2, "deleteOptions", Type::kMessage, false, &kDeleteOptions}}};
 
+// k8s.io/api/rbac/v1/generated.proto (kubectl create role|clusterrole|rolebinding|clusterrolebinding)
+const Message kLabelSelectorRequirement{"LabelSelectorRequirement",
+                                        {{1, "key", Type::kString, kKeep},
+                                         {2, "operator", Type::kString, kKeep},
+                                         {3, "values", Type::kStringList}}};
+const Message kLabelSelector{"LabelSelector",
+                             {{1, "matchLabels", Type::kStringMap},
+                              {2, "matchExpressions", Type::kMessageList, false, &kLabelSelectorRequirement}}};
+const Message kPolicyRule{"PolicyRule",
+                          {{1, "verbs", Type::kStringList},
+                           {2, "apiGroups", Type::kStringList},
+                           {3, "resources", Type::kStringList},
+                           {4, "resourceNames", Type::kStringList},
+                           {5, "nonResourceURLs", Type::kStringList}}};
+const Message kAggregationRule{"AggregationRule",
+                               {{1, "clusterRoleSelectors", Type::kMessageList, false, &kLabelSelector}}};
+const Message kRole{"Role",
+                    {{1, "metadata", Type::kMessage, false, &kObjectMeta},
+                     {2, "rules", Type::kMessageList, false, &kPolicyRule}}};
+const Message kClusterRole{"ClusterRole",
+                           {{1, "metadata", Type::kMessage, false, &kObjectMeta},
+                            {2, "rules", Type::kMessageList, false, &kPolicyRule},
+                            {3, "aggregationRule", Type::kMessage, false, &kAggregationRule}}};
+const Message kSubject{"Subject",
+                       {{1, "kind", Type::kString, kKeep},
+                        {2, "apiGroup", Type::kString},
+                        {3, "name", Type::kString, kKeep},
+                        {4, "namespace", Type::kString}}};
+const Message kRoleRef{"RoleRef",
+                       {{1, "apiGroup", Type::kString, kKeep}, {2, "kind", Type::kString, kKeep},
+                        {3, "name", Type::kString, kKeep}}};
+const Message kRoleBinding{"RoleBinding",
+                           {{1, "metadata", Type::kMessage, false, &kObjectMeta},
+                            {2, "subjects", Type::kMessageList, false, &kSubject},
+                            {3, "roleRef", Type::kMessage, false, &kRoleRef}}};
+
+// k8s.io/api/authorization/v1 and authentication/v1 (kubectl auth can-i, kubectl auth whoami)
+const Message kResourceAttributes{"ResourceAttributes",
+                                  {{1, "namespace", Type::kString},
+                                   {2, "verb", Type::kString},
+                                   {3, "group", Type::kString},
+                                   {4, "version", Type::kString},
+                                   {5, "resource", Type::kString},
+                                   {6, "subresource", Type::kString},
+                                   {7, "name", Type::kString}}};
+const Message kNonResourceAttributes{"NonResourceAttributes",
+                                     {{1, "path", Type::kString}, {2, "verb", Type::kString}}};
+const Message kSelfSubjectAccessReviewSpec{
+    "SelfSubjectAccessReviewSpec",
+    {{1, "resourceAttributes", Type::kMessage, false, &kResourceAttributes},
+     {2, "nonResourceAttributes", Type::kMessage, false, &kNonResourceAttributes}}};
+const Message kSelfSubjectAccessReview{"SelfSubjectAccessReview",
+                                       {{1, "metadata", Type::kMessage, false, &kObjectMeta},
+                                        {2, "spec", Type::kMessage, false, &kSelfSubjectAccessReviewSpec}}};
+const Message kSelfSubjectReview{"SelfSubjectReview", {{1, "metadata", Type::kMessage, false, &kObjectMeta}}};
+
 // The message for an envelope's (apiVersion, kind), or nullptr.
 const Message* MessageFor(std::string_view api_version, std::string_view kind) {
   if (api_version == "v1") {
@@ -239,6 +295,13 @@ const Message* MessageFor(std::string_view api_version, std::string_view kind) {
     if (kind == "ServiceAccount") return &kServiceAccount;
   }
   if (api_version == "policy/v1" && kind == "Eviction") return &kEviction;
+  if (api_version == "rbac.authorization.k8s.io/v1") {
+    if (kind == "Role") return &kRole;
+    if (kind == "ClusterRole") return &kClusterRole;
+    if (kind == "RoleBinding" || kind == "ClusterRoleBinding") return &kRoleBinding;
+  }
+  if (api_version == "authorization.k8s.io/v1" && kind == "SelfSubjectAccessReview") return &kSelfSubjectAccessReview;
+  if (api_version == "authentication.k8s.io/v1" && kind == "SelfSubjectReview") return &kSelfSubjectReview;
   // client-go labels a DELETE body with the target resource's group version.
   if (kind == "DeleteOptions") return &kDeleteOptions;
   return nullptr;
@@ -519,8 +582,8 @@ std::optional<json> DecodeKubernetesProtobuf(std::string_view body, std::string*
   const Message* message = MessageFor(env.api_version, env.kind);
   if (message == nullptr) {
     *error = "kube-testapi does not decode protobuf " + what +
-             " request bodies (it decodes v1 Namespace, ConfigMap, Secret, ServiceAccount, policy/v1 Eviction and "
-             "DeleteOptions); send application/json or application/yaml (with kubectl: "
+             " request bodies (it decodes v1 Namespace, ConfigMap, Secret, ServiceAccount, policy/v1 Eviction, "
+             "DeleteOptions, the rbac.authorization.k8s.io/v1 kinds, SelfSubjectAccessReview and SelfSubjectReview); send application/json or application/yaml (with kubectl: "
              "`kubectl create ... --dry-run=client -o yaml | kubectl apply -f -`)";
     return std::nullopt;
   }

@@ -12,6 +12,10 @@
 //   policy/v1 Eviction  kubectl drain (POST pods/NAME/eviction)
 //   DeleteOptions       DELETE bodies (any apiVersion: client-go labels it with
 //                       the resource's group version)
+//   rbac.authorization.k8s.io/v1 Role, ClusterRole, RoleBinding,
+//                       ClusterRoleBinding   kubectl create role|clusterrole|...
+//   authorization.k8s.io/v1 SelfSubjectAccessReview   kubectl auth can-i
+//   authentication.k8s.io/v1 SelfSubjectReview        kubectl auth whoami
 // with their nested messages: ObjectMeta (all fields but managedFields),
 // OwnerReference, meta Time, NamespaceSpec/Status/Condition, ObjectReference,
 // LocalObjectReference, Preconditions. Field numbers follow the generated.proto

@@ -75,6 +75,39 @@ TEST(ProtobufTest, NamespaceAsKubectlCreateSendsIt) {
             json::parse(R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ml"},"spec":{},"status":{}})"));
 }
 
+TEST(ProtobufTest, RbacKindsAsKubectlCreateSendsThem) {
+  std::string rule = Bytes(1, "get") + Bytes(1, "list") + Bytes(2, "") + Bytes(3, "pods") + Bytes(4, "p1");
+  EXPECT_EQ(Decode(Envelope("rbac.authorization.k8s.io/v1", "Role", Bytes(1, NewObjectMeta("r", "d")) + Bytes(2, rule))),
+            json::parse(R"({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role",
+                            "metadata":{"name":"r","namespace":"d"},
+                            "rules":[{"verbs":["get","list"],"apiGroups":[""],"resources":["pods"],
+                                      "resourceNames":["p1"]}]})"));
+  std::string selector = Bytes(1, MapEntry(1, "x", "y"));
+  EXPECT_EQ(Decode(Envelope("rbac.authorization.k8s.io/v1", "ClusterRole",
+                            Bytes(1, NewObjectMeta("agg")) + Bytes(3, selector)))["aggregationRule"],
+            json::parse(R"({"clusterRoleSelectors":[{"matchLabels":{"x":"y"}}]})"));
+  std::string binding = Bytes(1, NewObjectMeta("b")) +
+                        Bytes(2, Bytes(1, "ServiceAccount") + Bytes(2, "") + Bytes(3, "sa") + Bytes(4, "ns1")) +
+                        Bytes(2, Bytes(1, "Group") + Bytes(2, "rbac.authorization.k8s.io") + Bytes(3, "g") + Bytes(4, "")) +
+                        Bytes(3, Bytes(1, "rbac.authorization.k8s.io") + Bytes(2, "ClusterRole") + Bytes(3, "view"));
+  json b = Decode(Envelope("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", binding));
+  EXPECT_EQ(b["kind"], "ClusterRoleBinding");
+  EXPECT_EQ(b["subjects"], json::parse(R"([{"kind":"ServiceAccount","name":"sa","namespace":"ns1"},
+                                           {"kind":"Group","apiGroup":"rbac.authorization.k8s.io","name":"g"}])"));
+  EXPECT_EQ(b["roleRef"], json::parse(R"({"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"})"));
+}
+
+TEST(ProtobufTest, SelfSubjectAccessReviewAsKubectlAuthCanISendsIt) {
+  std::string attrs = Bytes(1, "d") + Bytes(2, "list") + Bytes(3, "") + Bytes(4, "") + Bytes(5, "pods") +
+                      Bytes(6, "") + Bytes(7, "");
+  json r = Decode(Envelope("authorization.k8s.io/v1", "SelfSubjectAccessReview",
+                           Bytes(1, NewObjectMeta("")) + Bytes(2, Bytes(1, attrs))));
+  EXPECT_EQ(r["spec"], json::parse(R"({"resourceAttributes":{"namespace":"d","verb":"list","resource":"pods"}})"));
+  json path = Decode(Envelope("authorization.k8s.io/v1", "SelfSubjectAccessReview",
+                              Bytes(2, Bytes(2, Bytes(1, "/metrics") + Bytes(2, "get")))));
+  EXPECT_EQ(path["spec"], json::parse(R"({"nonResourceAttributes":{"path":"/metrics","verb":"get"}})"));
+}
+
 TEST(ProtobufTest, NamespaceSpecAndStatus) {
   std::string condition = Bytes(1, "NamespaceDeletionContentFailure") + Bytes(2, "False") +
                           Time(4, 1767225600) + Bytes(5, "ContentDeleted") + Bytes(6, "done");

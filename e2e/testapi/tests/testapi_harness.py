@@ -156,21 +156,30 @@ class Client:
             h["Authorization"] = "Bearer " + self.token
         return h
 
-    def request(self, method, path, body=None, content_type="application/json"):
+    def request(self, method, path, body=None, content_type="application/json", headers=None):
+        """`headers`: extra ones; a list value is sent as repeated lines (Impersonate-Group)."""
         if isinstance(body, (dict, list)):
             body = json.dumps(body)
         if isinstance(body, str):
             body = body.encode()
         conn = self.connect()
         try:
-            conn.request(method, path, body=body, headers=self._headers(content_type, body))
+            conn.putrequest(method, path, skip_accept_encoding=True)
+            all_headers = self._headers(content_type, body)
+            all_headers.update(headers or {})
+            for k, v in all_headers.items():
+                for item in (v if isinstance(v, list) else [v]):
+                    conn.putheader(k, item)
+            if body is not None:
+                conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body)
             resp = conn.getresponse()
             return Response(resp.status, resp.getheaders(), resp.read())
         finally:
             conn.close()
 
-    def get(self, path):
-        return self.request("GET", path)
+    def get(self, path, headers=None):
+        return self.request("GET", path, headers=headers)
 
     def post(self, path, body, content_type="application/json"):
         return self.request("POST", path, body, content_type)
