@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """The chart's RBAC covers every API request the operator and the agent make.
 
-Runs kube-testapi with --audit-log, the operator and an agent (with an empty
+Runs kube-testapi with RBAC enforced (--rbac) and --audit-log, with the
+chart's ServiceAccounts, Roles, ClusterRoles and bindings from
+deploy/rdma-operator.yaml applied, the operator and an agent (with an empty
 sysfs: it finds no NIC, but creates, watches and reports its node's
 RdmaNodeState), each authenticated as the ServiceAccount the chart creates,
 through the docs' examples being applied and deleted. Then every logged
 request (verb, group, resource/subresource, namespace) of each component
-must be allowed by the Roles and ClusterRoles deploy/rdma-operator.yaml binds
-to that ServiceAccount. Rules no request used are listed (a note, not a
+must have been allowed by the server (no 403) and by the Roles and
+ClusterRoles deploy/rdma-operator.yaml binds to that ServiceAccount (the
+second check names the rule a request lacks). Rules no request used are listed (a note, not a
 failure: a run exercises the paths it can, not all).
 
   charts/tests/rbac_coverage.py BUILD_BIN_DIR
@@ -79,7 +82,7 @@ class Cluster:
         self.kubeconfig = os.path.join(work, "admin.kubeconfig")
         api = subprocess.Popen([os.path.join(bindir, "kube-testapi"), "--tls", "--listen", "127.0.0.1:0",
                                 "--kubeconfig-out", self.kubeconfig, "--token-file", tokens,
-                                "--audit-log", self.audit],
+                                "--audit-log", self.audit, "--rbac"],
                                stdout=subprocess.PIPE, stderr=open(os.path.join(work, "testapi.log"), "w"), text=True)
         self.procs.append(api)
         self.url = api.stdout.readline().strip()  # printed once serving and the kubeconfig is written
@@ -136,6 +139,13 @@ def main():
     try:
         c.kubectl("apply", "-f", os.path.join(ROOT, "crds"), "-f", os.path.join(ROOT, "crds/third-party"))
         c.kubectl("create", "namespace", NS)
+        # The chart's identities and permissions, exactly as rendered: the
+        # server enforces them from here on.
+        rbac = [o for o in rendered() if o["kind"] in ("ServiceAccount", "Role", "ClusterRole", "RoleBinding",
+                                                       "ClusterRoleBinding")]
+        with open(os.path.join(work, "rbac.yaml"), "w") as f:
+            yaml.safe_dump_all(rbac, f)
+        c.kubectl("apply", "-f", os.path.join(work, "rbac.yaml"))
         c.kubectl("create", "namespace", "ml")
         node = {"apiVersion": "v1", "kind": "Node",
                 "metadata": {"name": "node-a", "labels": {"rdma.dev/roce": "true", "kubernetes.io/os": "linux"}}}
@@ -216,6 +226,14 @@ def main():
             print(f"FAIL {comp}: made no API request; is it running as {user}?")
             failed += 1
             continue
+        denied = sorted({(r["verb"], r["apiGroup"] or "core", r["resource"], r["subresource"])
+                         for r in reqs if r.get("code") == 403})
+        for verb, group, res, sub in denied:
+            failed += 1
+            print(f"FAIL {comp}: the server denied {verb} {group}/{res}{'/' + sub if sub else ''} (403)")
+        if not denied:
+            passed += 1
+            print(f"ok {comp}: no request denied with RBAC enforced")
         used = set()
         seen = set()
         for req in reqs:
