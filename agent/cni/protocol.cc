@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 
 namespace cni {
 
@@ -61,6 +62,28 @@ std::string InterfaceNameProblem(std::string_view name) {
   return "";
 }
 
+// The wire format to the agent is JSON, which carries only UTF-8; a value
+// that is not would reach the agent changed.
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    uint32_t cp = len == 1 ? c : c & (0x7f >> len);
+    for (size_t k = 1; k < len; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc >> 6) != 0x2) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    // Overlong forms, UTF-16 surrogates and values past U+10FFFF are not UTF-8.
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return false;
+    i += len;
+  }
+  return true;
+}
+
 struct Required {
   bool container_id = false, netns = false, ifname = false, path = false;
 };
@@ -116,6 +139,14 @@ std::optional<CniError> ReadEnvironment(const Environment& env, Invocation& inv)
   inv.ifname = Get(env, "CNI_IFNAME");
   inv.args = Get(env, "CNI_ARGS");
   inv.path = Get(env, "CNI_PATH");
+  for (auto [name, value] : {std::pair{"CNI_CONTAINERID", &inv.container_id}, std::pair{"CNI_NETNS", &inv.netns},
+                             std::pair{"CNI_IFNAME", &inv.ifname}, std::pair{"CNI_ARGS", &inv.args},
+                             std::pair{"CNI_PATH", &inv.path}}) {
+    if (!IsValidUtf8(*value)) {
+      return Error(kInvalidEnvironment, std::string(name) + " is not valid UTF-8",
+                   "rdma-cni forwards the CNI variables to rdma-agent as JSON, which carries only UTF-8");
+    }
+  }
 
   Required req = RequiredFor(inv.command);
   if (req.container_id) {

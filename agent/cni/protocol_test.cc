@@ -219,12 +219,18 @@ TEST(ParseInvocation, BadEnvironment) {
            {"CNI_IFNAME", "eth0:1", "':'"},
            {"CNI_ARGS", "IgnoreUnknown=true;K8S_POD_NAME", "\"K8S_POD_NAME\" is not KEY=VALUE"},
            {"CNI_ARGS", "=x", "is not KEY=VALUE"},
+           {"CNI_NETNS", "/run/netns/\xff", "CNI_NETNS is not valid UTF-8"},
+           {"CNI_ARGS", "K=\xc0\x80", "CNI_ARGS is not valid UTF-8"},      // overlong NUL
+           {"CNI_PATH", "/opt/\xed\xa0\x80", "CNI_PATH is not valid UTF-8"},  // a surrogate
        }) {
     Environment env = AddEnv();
     env[c.name] = c.value;
     SCOPED_TRACE(c.name + "=" + c.value);
     ExpectError(Parse(env, MultusConfig()), kInvalidEnvironment, c.text);
   }
+  Environment utf8 = AddEnv();
+  utf8["CNI_NETNS"] = "/run/netns/p\xc3\xa9\xf0\x9f\x98\x80";  // "pé" and an emoji
+  EXPECT_TRUE(Parse(utf8, MultusConfig()).ok());
   Environment env = AddEnv();
   env["CNI_ARGS"] = ";IgnoreUnknown=1;;K=a=b;";  // empty entries skipped, value keeps its '='
   auto r = Parse(env, MultusConfig());
