@@ -236,6 +236,36 @@ TEST_F(ShimTest, AddForwardsTheCallAndPrintsTheAgentsResult) {
   EXPECT_EQ(sent["args"], "IgnoreUnknown=true;K8S_POD_NAMESPACE=ml;K8S_POD_NAME=trainer-0");
   EXPECT_EQ(sent["path"], "/opt/cni/bin");
   EXPECT_EQ(sent["config"], config);
+  // What the agent will make of it.
+  auto decoded = DecodeRequest(requests[0]);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().msg;
+  EXPECT_EQ(decoded->device_id, "0000:41:00.2");
+  EXPECT_EQ(decoded->cni_args.size(), 3u);
+}
+
+TEST_F(ShimTest, CheckStatusAndGcAreForwardedAndPrintNothing) {
+  FakeAgent agent(socket_, [](const std::string&) { return EncodeResult(nullptr); });
+  json config = Config("1.1.0");
+  EXPECT_EQ(RunCni(Env("CHECK"), config.dump()).exit_code, 0);
+  CniRun status = RunCni({"CNI_COMMAND=STATUS"}, config.dump());
+  EXPECT_EQ(status.exit_code, 0) << status.out;
+  EXPECT_EQ(status.out, "");
+  config["cni.dev/valid-attachments"] = json::array({{{"containerID", "0c1d2e3f"}, {"ifname", "net1"}}});
+  EXPECT_EQ(RunCni({"CNI_COMMAND=GC", "CNI_PATH=/opt/cni/bin"}, config.dump()).exit_code, 0);
+  auto requests = agent.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(json::parse(requests[0])["command"], "CHECK");
+  EXPECT_EQ(json::parse(requests[1])["command"], "STATUS");
+  EXPECT_EQ(json::parse(requests[2])["command"], "GC");
+  EXPECT_EQ(json::parse(requests[2])["config"]["cni.dev/valid-attachments"][0]["ifname"], "net1");
+}
+
+TEST_F(ShimTest, RefusedCallsNeverReachTheAgent) {
+  FakeAgent agent(socket_, [](const std::string&) { return EncodeResult(nullptr); });
+  CniRun gc = RunCni({"CNI_COMMAND=GC", "CNI_PATH=/opt/cni/bin"}, Config("1.0.0").dump());
+  EXPECT_EQ(gc.exit_code, 1);
+  EXPECT_EQ(json::parse(gc.out)["code"], 1);
+  EXPECT_TRUE(agent.requests().empty());
 }
 
 TEST_F(ShimTest, DelWithEmptyNetnsSucceedsWithNoOutput) {
