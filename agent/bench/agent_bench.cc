@@ -195,37 +195,16 @@ void AsProcess(int runs, int vfs, const std::string& bin) {
   auto client = *kube::Client::FromConfig(*kube::LoadKubeconfig({api.kubeconfig()}));
   kube::Resource rns{"rdma.dev", "v1alpha1", "rdmanodestates", "RdmaNodeState", false};
   kube::Resource crds = kube::resources::CustomResourceDefinitions();
-  nlohmann::json crd = {{"apiVersion", "apiextensions.k8s.io/v1"},
-                        {"kind", "CustomResourceDefinition"},
-                        {"metadata", {{"name", "rdmanodestates.rdma.dev"}}},
-                        {"spec",
-                         {{"group", "rdma.dev"},
-                          {"scope", "Cluster"},
-                          {"names", {{"plural", "rdmanodestates"}, {"singular", "rdmanodestate"}, {"kind", "RdmaNodeState"}}},
-                          {"versions",
-                           {{{"name", "v1alpha1"},
-                             {"served", true},
-                             {"storage", true},
-                             {"subresources", {{"status", nlohmann::json::object()}}},
-                             {"schema",
-                              {{"openAPIV3Schema",
-                                {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}}}}}}}}}}};
+  nlohmann::json crd = bench_support::NodeStateCrd();
   if (auto c = client->Create(crds, crd); !c.ok()) {
     std::printf("process: create CRD: %s\n", c.error().message.c_str());
     return;
   }
-  sim::SimNodeOptions o;
-  o.bin_dir = bin;
-  o.work_dir = dir + "/node";
-  o.config_json = NodeJson(vfs);
-  auto node = sim::SimNodeProcess::Start(o);
+  auto node = bench_support::StartSriovNode(bin, dir, vfs);
   if (!node.ok()) {
     std::printf("process: %s\n", node.error().message.c_str());
     return;
   }
-  setenv("MSTCONFIG_SIM_STATE", (*node)->state_dir().c_str(), 1);
-  Run({bin + "/mstconfig-sim", "-d", kPf, "-y", "set", "SRIOV_EN=1", "NUM_OF_VFS=" + std::to_string(vfs)});
-  (void)(*node)->Reboot();
 
   // The simulator's own cost for the same host operations, without the agent.
   host::RealSysfs sysfs((*node)->sysfs_root());

@@ -5,14 +5,18 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <memory>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "agent/host/result.h"
 #include "agent/host/subprocess_runner.h"
 #include "api/condition.h"
+#include "e2e/sim/sim_node_process.h"
 
 namespace bench_support {
 
@@ -50,6 +54,42 @@ inline bool Ready(const nlohmann::json& o, int64_t gen) {
 inline std::string NodeJson(int vfs) {
   return R"({"pfs": [{"pci": "0000:41:00.0", "netdev": "ens1f0", "mac": "b8:ce:f6:00:41:00", "max_vfs": )" +
          std::to_string(vfs) + "}]}";
+}
+
+// A minimal RdmaNodeState CRD (status subresource, no schema) for the
+// benches' kube-testapi: they measure the agent, not validation.
+inline nlohmann::json NodeStateCrd() {
+  return {{"apiVersion", "apiextensions.k8s.io/v1"},
+          {"kind", "CustomResourceDefinition"},
+          {"metadata", {{"name", "rdmanodestates.rdma.dev"}}},
+          {"spec",
+           {{"group", "rdma.dev"},
+            {"scope", "Cluster"},
+            {"names", {{"plural", "rdmanodestates"}, {"singular", "rdmanodestate"}, {"kind", "RdmaNodeState"}}},
+            {"versions",
+             {{{"name", "v1alpha1"},
+               {"served", true},
+               {"storage", true},
+               {"subresources", {{"status", nlohmann::json::object()}}},
+               {"schema",
+                {{"openAPIV3Schema", {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}}}}}}}}}}};
+}
+
+// sysfs-sim for NodeJson(vfs) under <dir>/node, its firmware already
+// SR-IOV-enabled with `vfs` VFs and rebooted, so the agent has no reboot to
+// ask for; MSTCONFIG_SIM_STATE points at it for the agent started next.
+inline host::Result<std::unique_ptr<sim::SimNodeProcess>> StartSriovNode(const std::string& bin,
+                                                                         const std::string& dir, int vfs) {
+  sim::SimNodeOptions o;
+  o.bin_dir = bin;
+  o.work_dir = dir + "/node";
+  o.config_json = NodeJson(vfs);
+  auto node = sim::SimNodeProcess::Start(o);
+  if (!node.ok()) return node;
+  setenv("MSTCONFIG_SIM_STATE", (*node)->state_dir().c_str(), 1);
+  Run({bin + "/mstconfig-sim", "-d", "0000:41:00.0", "-y", "set", "SRIOV_EN=1", "NUM_OF_VFS=" + std::to_string(vfs)});
+  if (auto st = (*node)->Reboot(); !st.ok()) return st.error();
+  return node;
 }
 
 }  // namespace bench_support

@@ -441,23 +441,6 @@ void PassCost(const std::string& dir, int calls) {
 
 // ---- 3. The real agent ----
 
-nlohmann::json Crd() {
-  return {{"apiVersion", "apiextensions.k8s.io/v1"},
-          {"kind", "CustomResourceDefinition"},
-          {"metadata", {{"name", "rdmanodestates.rdma.dev"}}},
-          {"spec",
-           {{"group", "rdma.dev"},
-            {"scope", "Cluster"},
-            {"names", {{"plural", "rdmanodestates"}, {"singular", "rdmanodestate"}, {"kind", "RdmaNodeState"}}},
-            {"versions",
-             {{{"name", "v1alpha1"},
-               {"served", true},
-               {"storage", true},
-               {"subresources", {{"status", nlohmann::json::object()}}},
-               {"schema",
-                {{"openAPIV3Schema", {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}}}}}}}}}}};
-}
-
 // The spec's interfaces as JSON: numVfs and, with VFs, the 4 vfGroups.
 nlohmann::json InterfacesJson(int vfs) {
   nlohmann::json pf = {{"pciAddress", kPf}, {"numVfs", vfs}};
@@ -496,23 +479,15 @@ void AsProcess(int runs, const std::string& bin) {
   }
   auto client = *kube::Client::FromConfig(*kube::LoadKubeconfig({api.kubeconfig()}));
   kube::Resource rns{"rdma.dev", "v1alpha1", "rdmanodestates", "RdmaNodeState", false};
-  if (auto c = client->Create(kube::resources::CustomResourceDefinitions(), Crd()); !c.ok()) {
+  if (auto c = client->Create(kube::resources::CustomResourceDefinitions(), bench_support::NodeStateCrd()); !c.ok()) {
     std::printf("process: create CRD: %s\n", c.error().message.c_str());
     return;
   }
-  sim::SimNodeOptions so;
-  so.bin_dir = bin;
-  so.work_dir = dir + "/node";
-  so.config_json = NodeJson(kVfs);
-  auto node = sim::SimNodeProcess::Start(so);
+  auto node = bench_support::StartSriovNode(bin, dir, kVfs);
   if (!node.ok()) {
     std::printf("process: %s\n", node.error().message.c_str());
     return;
   }
-  // Firmware already SR-IOV-enabled: the agent has no reboot to ask for.
-  setenv("MSTCONFIG_SIM_STATE", (*node)->state_dir().c_str(), 1);
-  Run({bin + "/mstconfig-sim", "-d", kPf, "-y", "set", "SRIOV_EN=1", "NUM_OF_VFS=" + std::to_string(kVfs)});
-  (void)(*node)->Reboot();
 
   const std::string plugin_dir = dir + "/device-plugins", cdi_dir = dir + "/cdi";
   fs::create_directories(plugin_dir);

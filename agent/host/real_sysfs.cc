@@ -52,10 +52,9 @@ Result<std::string> RealSysfs::Read(const std::string& path) {
   return out;
 }
 
-Status RealSysfs::Write(const std::string& path, const std::string& value) {
-  const std::string full = Full(path);
-  const std::string op = "write " + full + "=" + value;
-  int fd = ::open(full.c_str(), O_WRONLY | O_CLOEXEC);
+Status WriteOnce(const std::string& path, const std::string& value, int extra_flags) {
+  const std::string op = "write " + path + "=" + value.substr(0, value.find('\n'));
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | extra_flags);
   if (fd < 0) return SystemError(op, errno);
   ssize_t n;
   do {
@@ -70,6 +69,8 @@ Status RealSysfs::Write(const std::string& path, const std::string& value) {
   }
   return Status::Ok();
 }
+
+Status RealSysfs::Write(const std::string& path, const std::string& value) { return WriteOnce(Full(path), value); }
 
 Result<std::vector<std::string>> RealSysfs::List(const std::string& dir) {
   const std::string full = Full(dir);

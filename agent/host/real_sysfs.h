@@ -25,4 +25,11 @@ class RealSysfs : public Sysfs {
   std::string root_;
 };
 
+// Writes `value` to the file at `path` (a full path) with one write() at
+// offset 0, as `echo value > path` does: a sysfs store() sees each write()
+// on its own, and some attributes report their error only on close.
+// `extra_flags` go to open(2), e.g. O_TRUNC for a plain file standing in
+// for an attribute. Errors name the path and the value, with errno.
+Status WriteOnce(const std::string& path, const std::string& value, int extra_flags = 0);
+
 }  // namespace host

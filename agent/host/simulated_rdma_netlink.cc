@@ -5,6 +5,8 @@
 
 #include <cerrno>
 
+#include "agent/host/real_sysfs.h"
+
 namespace host {
 namespace {
 
@@ -16,24 +18,6 @@ const char* ModeWord(RdmaNetnsMode mode) { return mode == RdmaNetnsMode::kExclus
 Error NotSimulated(const std::string& what) {
   return Error{what + ": the simulated RDMA core does not list or move RDMA devices yet (only the netns mode)",
                EOPNOTSUPP};
-}
-
-// `echo WORD > file`: O_TRUNC so a plain file (tests, a hand-made sandbox)
-// holds only the new word; sysfs and sysfs-sim ignore the truncation. One
-// write(), since a sysfs store() sees each write() on its own.
-Status WriteWhole(const std::string& path, const std::string& value) {
-  const std::string op = "write " + path + "=" + value.substr(0, value.find('\n'));
-  int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-  if (fd < 0) return SystemError(op, errno);
-  ssize_t n;
-  do {
-    n = ::write(fd, value.data(), value.size());
-  } while (n < 0 && errno == EINTR);
-  int err = n < 0 ? errno : 0;
-  if (::close(fd) < 0 && err == 0) err = errno;
-  if (err != 0) return SystemError(op, err);
-  if (static_cast<size_t>(n) != value.size()) return Error{op + ": short write", EIO};
-  return Status::Ok();
 }
 
 }  // namespace
@@ -51,7 +35,9 @@ Result<RdmaNetnsMode> SimulatedRdmaNetlink::GetRdmaNetnsMode() {
 }
 
 Status SimulatedRdmaNetlink::SetRdmaNetnsMode(RdmaNetnsMode mode) {
-  Status st = WriteWhole(mode_file_, std::string(ModeWord(mode)) + "\n");
+  // O_TRUNC: a plain file (tests, a hand-made sandbox) then holds only the
+  // new word; sysfs-sim ignores the truncation, as sysfs does.
+  Status st = WriteOnce(mode_file_, std::string(ModeWord(mode)) + "\n", O_TRUNC);
   if (!st.ok()) return Error{std::string("set RDMA netns mode ") + ModeWord(mode) + ": " + st.message(), st.sys_errno()};
   return st;
 }
