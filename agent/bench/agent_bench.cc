@@ -130,16 +130,8 @@ api::RdmaNodeStateSpec Spec(int vfs) {
 void InProcess(int runs, int vfs) {
   std::string dir = std::filesystem::temp_directory_path() / ("agent-bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
-  sim::FakeNetdevBackend netdevs;
-  sim::FirmwareStore store(dir + "/state");
-  sim::SimulatedNode node(*sim::ParseNodeConfig(NodeJson(vfs)), store, netdevs);
-  (void)node.Boot();
-  (void)store.Update(kPf, [&](sim::FirmwareDeviceState& d) {
-    d.Find("SRIOV_EN")->next_boot = "True(1)";
-    d.Find("NUM_OF_VFS")->next_boot = std::to_string(vfs);
-    return host::Status::Ok();
-  });
-  (void)node.Reboot();
+  bench_support::InMemorySriovNode sim_node(dir + "/state", vfs);
+  sim::SimulatedNode& node = sim_node.node;
   sim::SimTreeSysfs sim_sysfs(node.tree());
   CountingSysfs sysfs(sim_sysfs);
   host::FakeNetlink netlink;

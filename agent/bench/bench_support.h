@@ -16,7 +16,11 @@
 #include "agent/host/result.h"
 #include "agent/host/subprocess_runner.h"
 #include "api/condition.h"
+#include "e2e/sim/fake_netdev_backend.h"
+#include "e2e/sim/firmware_store.h"
+#include "e2e/sim/node_config.h"
 #include "e2e/sim/sim_node_process.h"
+#include "e2e/sim/simulated_node.h"
 
 namespace bench_support {
 
@@ -91,5 +95,25 @@ inline host::Result<std::unique_ptr<sim::SimNodeProcess>> StartSriovNode(const s
   if (auto st = (*node)->Reboot(); !st.ok()) return st.error();
   return node;
 }
+
+// The simulator's in-memory kernel (name-only netdevs, no FUSE) for
+// NodeJson(vfs), its firmware already SR-IOV-enabled with `vfs` VFs and
+// rebooted; firmware state under `state_dir` (for InProcessMstconfig).
+struct InMemorySriovNode {
+  sim::FakeNetdevBackend netdevs;
+  sim::FirmwareStore store;
+  sim::SimulatedNode node;
+
+  InMemorySriovNode(const std::string& state_dir, int vfs)
+      : store(state_dir), node(*sim::ParseNodeConfig(NodeJson(vfs)), store, netdevs) {
+    (void)node.Boot();
+    (void)store.Update("0000:41:00.0", [&](sim::FirmwareDeviceState& d) {
+      d.Find("SRIOV_EN")->next_boot = "True(1)";
+      d.Find("NUM_OF_VFS")->next_boot = std::to_string(vfs);
+      return host::Status::Ok();
+    });
+    (void)node.Reboot();
+  }
+};
 
 }  // namespace bench_support

@@ -389,16 +389,8 @@ void HealthLatency(const std::string& dir, int rounds) {
 // What the agent adds to each pass for the plugin, against the in-memory
 // simulator with 128 VFs made by the agent's own Reconciler.
 void PassCost(const std::string& dir, int calls) {
-  sim::FakeNetdevBackend netdevs;
-  sim::FirmwareStore store(dir + "/state");
-  sim::SimulatedNode node(*sim::ParseNodeConfig(NodeJson(kVfs)), store, netdevs);
-  (void)node.Boot();
-  (void)store.Update(kPf, [&](sim::FirmwareDeviceState& d) {
-    d.Find("SRIOV_EN")->next_boot = "True(1)";
-    d.Find("NUM_OF_VFS")->next_boot = std::to_string(kVfs);
-    return host::Status::Ok();
-  });
-  (void)node.Reboot();
+  bench_support::InMemorySriovNode sim_node(dir + "/state", kVfs);
+  sim::SimulatedNode& node = sim_node.node;
   sim::SimTreeSysfs sysfs(node.tree());
   host::FakeNetlink netlink;
   sim::InProcessMstconfig runner;
@@ -432,7 +424,7 @@ void PassCost(const std::string& dir, int calls) {
                                                  [](const auto& e) { return !e.second.uverbs_dev.empty(); }));
   }
   for (const auto& [_, res] : inv) healthy += static_cast<int>(std::count_if(
-      res.devices.begin(), res.devices.end(), [](const deviceplugin::VfDevice& d) { return d.healthy; }));
+      res.devices.begin(), res.devices.end(), [](const deviceplugin::VfDevice& d) { return d.healthy(); }));
   Print("in-process: ReadVfExtras, 128 VFs (simulated sysfs, no FUSE)", extras_ms, "ms");
   Print("in-process: BuildInventory, 4 resources x 32 VFs", inventory_us, "us");
   std::printf("%-62s %d Healthy of %d, %d with a uverbs dev number\n", "in-process: inventory of the simulated node", healthy,

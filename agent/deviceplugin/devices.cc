@@ -5,6 +5,7 @@
 #include <set>
 #include <tuple>
 
+#include "agent/host/sysfs.h"
 #include "api/group_version.h"
 #include "api/rdma_node_policy.h"
 
@@ -33,12 +34,11 @@ VfDevice Device(const api::InterfaceStatus& pf, const api::VfStatus& vf, const V
   d.pf = pf.pci_address;
   d.index = vf.index;
   d.away = vf.name.empty();
-  if (MovedAway(vf) && before && before->healthy) {
+  if (MovedAway(vf) && before && before->healthy()) {
     // Keep what the host showed before the move; only the PCI function and
     // the PF's apply can still be checked from here.
     d = *before;
     d.away = true;
-    d.healthy = pf_applied;
     d.why_unhealthy = pf_applied ? "" : "its PF's apply has not finished for this generation";
     return d;
   }
@@ -52,7 +52,6 @@ VfDevice Device(const api::InterfaceStatus& pf, const api::VfStatus& vf, const V
   d.numa_node = extra.numa_node;
   d.why_unhealthy = UnhealthyReason(vf, pf_applied);
   if (d.why_unhealthy.empty() && umad && d.umad.empty()) d.why_unhealthy = "it has no umad device";
-  d.healthy = d.why_unhealthy.empty();
   return d;
 }
 
@@ -64,10 +63,7 @@ const VfDevice* ResourceDevices::Find(const std::string& id) const {
   return it != devices.end() && it->id == id ? &*it : nullptr;
 }
 
-std::string UverbsName(const api::VfStatus& vf) {
-  const auto slash = vf.uverbs_device.rfind('/');
-  return slash == std::string::npos ? vf.uverbs_device : vf.uverbs_device.substr(slash + 1);
-}
+std::string UverbsName(const api::VfStatus& vf) { return host::PathBaseName(vf.uverbs_device); }
 
 bool PfApplied(const api::RdmaNodeStateStatus& status, const std::string& pf) {
   if (status.applied_generation != status.observed_generation) return false;

@@ -47,8 +47,8 @@ struct VfDevice {
   std::string umad;         // umadN, "" when the group does not hand it out or there is none
   std::string umad_dev;
   int numa_node = -1;
-  bool healthy = false;
-  std::string why_unhealthy;  // for logs and tests; "" when healthy
+  std::string why_unhealthy;  // "" when the VF may be handed out
+  bool healthy() const { return why_unhealthy.empty(); }
   // The VF's netdev is not in the host's namespace: a pod has it, or its
   // last pod's teardown has not given it back yet.
   bool away = false;

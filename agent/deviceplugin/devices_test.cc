@@ -24,7 +24,7 @@ TEST(Inventory, OneResourcePerGroupWithItsVfsByPciAddress) {
   EXPECT_EQ(inv["roce"].devices[0].id, "0000:3b:00.2");
   EXPECT_EQ(inv["roce"].devices[1].id, "0000:3b:00.3");
   EXPECT_EQ(inv["other"].devices[0].id, "0000:3b:00.4");
-  EXPECT_TRUE(inv["roce"].devices[0].healthy) << inv["roce"].devices[0].why_unhealthy;
+  EXPECT_TRUE(inv["roce"].devices[0].healthy()) << inv["roce"].devices[0].why_unhealthy;
   EXPECT_EQ(inv["roce"].devices[0].uverbs_dev, "231:194");
   EXPECT_EQ(inv["roce"].devices[0].numa_node, 0);
   EXPECT_EQ(inv["roce"].devices[0].umad, "") << "umad only where the policy asks for it";
@@ -65,9 +65,9 @@ TEST(Health, EachRuleMakesTheVfUnhealthyWithItsReason) {
     c.breakit(Vf(n, 0));
     Inventory inv = BuildInventory(n.spec, n.status, n.extras, {});
     const VfDevice& d = inv["roce"].devices[0];
-    EXPECT_FALSE(d.healthy) << c.name;
+    EXPECT_FALSE(d.healthy()) << c.name;
     EXPECT_EQ(d.why_unhealthy, c.reason) << c.name;
-    EXPECT_TRUE(inv["roce"].devices[1].healthy) << c.name << ": only the broken VF";
+    EXPECT_TRUE(inv["roce"].devices[1].healthy()) << c.name << ": only the broken VF";
   }
 }
 
@@ -76,7 +76,7 @@ TEST(Health, APfWhoseApplyIsNotDoneMakesAllItsVfsUnhealthy) {
   n.status.observed_generation = 4;  // generation 4 not applied yet
   for (const auto& [_, r] : BuildInventory(n.spec, n.status, n.extras, {})) {
     for (const VfDevice& d : r.devices) {
-      EXPECT_FALSE(d.healthy) << d.id;
+      EXPECT_FALSE(d.healthy()) << d.id;
       EXPECT_EQ(d.why_unhealthy, "its PF's apply has not finished for this generation");
     }
   }
@@ -107,21 +107,21 @@ TEST(Health, AVfMovedIntoAPodKeepsItsFactsAndStaysHealthy) {
   Vf(n, 0).node_guid = Vf(n, 0).port_guid = "";
   Inventory after = BuildInventory(n.spec, n.status, n.extras, before);
   const VfDevice& d = after["roce"].devices[0];
-  EXPECT_TRUE(d.healthy) << d.why_unhealthy;
+  EXPECT_TRUE(d.healthy()) << d.why_unhealthy;
   EXPECT_TRUE(d.away);
   EXPECT_EQ(d.rdma_device, "mlx5_2");
   // Without an earlier view (agent restarted meanwhile) it cannot tell.
-  EXPECT_FALSE(BuildInventory(n.spec, n.status, n.extras, {})["roce"].devices[0].healthy);
+  EXPECT_FALSE(BuildInventory(n.spec, n.status, n.extras, {})["roce"].devices[0].healthy());
   // Unbinding it is not a move: it turns Unhealthy.
   Vf(n, 0).driver.clear();
-  EXPECT_FALSE(BuildInventory(n.spec, n.status, n.extras, before)["roce"].devices[0].healthy);
+  EXPECT_FALSE(BuildInventory(n.spec, n.status, n.extras, before)["roce"].devices[0].healthy());
 }
 
 TEST(Health, UmadAskedForButMissingIsUnhealthy) {
   Node n = FourVfs(/*umad=*/true);
   n.extras["0000:3b:00.2"].umad.clear();
   Inventory inv = BuildInventory(n.spec, n.status, n.extras, {});
-  EXPECT_FALSE(inv["roce"].devices[0].healthy);
+  EXPECT_FALSE(inv["roce"].devices[0].healthy());
   EXPECT_EQ(inv["roce"].devices[0].why_unhealthy, "it has no umad device");
   EXPECT_EQ(inv["roce"].devices[1].umad, "umad3");
   EXPECT_EQ(inv["other"].devices[0].umad, "") << "the other group did not ask";
@@ -137,7 +137,6 @@ ResourceDevices Pool() {
     d.pf = std::move(pf);
     d.numa_node = numa;
     d.away = away;
-    d.healthy = true;
     r.devices.push_back(d);
   };
   add("0000:3b:00.2", "0000:3b:00.0", 0, false);

@@ -133,8 +133,7 @@ void DevicePluginManager::MarkReprobing(const std::string& pci) {
   std::lock_guard lock(mu_);
   for (auto& [name, r] : current_) {
     for (VfDevice& d : r.devices) {
-      if (d.id != pci || !d.healthy) continue;
-      d.healthy = false;
+      if (d.id != pci || !d.healthy()) continue;
       d.why_unhealthy = "the agent is re-probing it (unbind and bind for new GUIDs)";
       if (auto it = plugins_.find(name); it != plugins_.end()) it->second->SetDevices(r);
     }

@@ -50,7 +50,7 @@ v1beta1::ListAndWatchResponse ToProto(const ResourceDevices& r) {
   for (const VfDevice& d : r.devices) {
     v1beta1::Device* dev = out.add_devices();
     dev->set_id(d.id);
-    dev->set_health(d.healthy ? kHealthy : kUnhealthy);
+    dev->set_health(d.healthy() ? kHealthy : kUnhealthy);
     if (d.numa_node >= 0) dev->mutable_topology()->add_nodes()->set_id(d.numa_node);
   }
   return out;
@@ -334,7 +334,7 @@ grpc::Status ResourcePlugin::Allocate(grpc::ServerContext*, const v1beta1::Alloc
         error = "device " + id + " is requested twice";
       } else if (!d) {
         error = "device " + id + " is not a device of " + name + " on this node";
-      } else if (!d->healthy) {
+      } else if (!d->healthy()) {
         error = "device " + id + " is Unhealthy: " + d->why_unhealthy;
       }
       if (!error.empty()) {
@@ -364,7 +364,7 @@ void ResourcePlugin::Count(const std::string& name, const std::string& help, kub
 void ResourcePlugin::PublishDeviceCounts(const ResourceDevices& d) {
   if (!options_.metrics) return;
   int healthy = 0;
-  for (const VfDevice& v : d.devices) healthy += v.healthy ? 1 : 0;
+  for (const VfDevice& v : d.devices) healthy += v.healthy() ? 1 : 0;
   const std::string name = FullName(resource_);
   const char* help = "Devices advertised to kubelet, by health";
   options_.metrics->GetGauge("rdma_agent_device_plugin_devices", help, {{"resource", name}, {"health", kHealthy}})
