@@ -204,6 +204,36 @@ Status FakeNetlink::SetVfPortGuid(const std::string& pf, uint32_t vf, uint64_t g
   return Status::Ok();
 }
 
+Status FakeNetlink::SetVfVlan(const std::string& pf, uint32_t vf, uint32_t vlan, uint32_t qos) {
+  auto v = FindVf(pf, vf, "set vlan " + std::to_string(vlan) + " on " + VfName(pf, vf));
+  if (!v.ok()) return v.error();
+  (*v)->vlan = vlan;
+  (*v)->qos = qos;
+  return Status::Ok();
+}
+
+Status FakeNetlink::SetVfRate(const std::string& pf, uint32_t vf, uint32_t min_tx_rate, uint32_t max_tx_rate) {
+  auto v = FindVf(pf, vf, "set rate on " + VfName(pf, vf));
+  if (!v.ok()) return v.error();
+  (*v)->min_tx_rate = min_tx_rate;
+  (*v)->max_tx_rate = max_tx_rate;
+  return Status::Ok();
+}
+
+Status FakeNetlink::AddAddress(const std::string& link, const IpPrefix& address) {
+  auto l = Find(link, "add address " + address.address + " to " + link);
+  if (!l.ok()) return l.error();
+  addresses_.emplace_back(link, address);
+  return Status::Ok();
+}
+
+Status FakeNetlink::AddRoute(const Route& route) {
+  auto l = Find(route.link, "add route via " + route.link);
+  if (!l.ok()) return l.error();
+  routes_.push_back(route);
+  return Status::Ok();
+}
+
 Result<std::vector<RdmaDevice>> FakeNetlink::ListRdmaDevices() {
   if (auto e = TakeFailure()) return Error{"list RDMA devices: " + e->message, e->sys_errno};
   return rdma_;

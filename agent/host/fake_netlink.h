@@ -50,6 +50,13 @@ class FakeNetlink : public Netlink {
   Status SetVfLinkState(const std::string& pf, uint32_t vf, VfLinkState state) override;
   Status SetVfNodeGuid(const std::string& pf, uint32_t vf, uint64_t guid) override;
   Status SetVfPortGuid(const std::string& pf, uint32_t vf, uint64_t guid) override;
+  Status SetVfVlan(const std::string& pf, uint32_t vf, uint32_t vlan, uint32_t qos) override;
+  Status SetVfRate(const std::string& pf, uint32_t vf, uint32_t min_tx_rate, uint32_t max_tx_rate) override;
+  // Recorded, per link name: addresses() and routes() show them.
+  Status AddAddress(const std::string& link, const IpPrefix& address) override;
+  Status AddRoute(const Route& route) override;
+  const std::vector<std::pair<std::string, IpPrefix>>& addresses() const { return addresses_; }
+  const std::vector<Route>& routes() const { return routes_; }
 
   Result<std::vector<RdmaDevice>> ListRdmaDevices() override;
   Result<RdmaNetnsMode> GetRdmaNetnsMode() override;
@@ -68,6 +75,8 @@ class FakeNetlink : public Netlink {
   RdmaNetnsMode netns_mode_ = RdmaNetnsMode::kShared;
   std::optional<Error> fail_next_;
   std::vector<std::string> moved_;
+  std::vector<std::pair<std::string, IpPrefix>> addresses_;
+  std::vector<Route> routes_;
   std::vector<std::weak_ptr<FakeLinkEventQueue>> watchers_;
 };
 

@@ -27,6 +27,23 @@ struct VfInfo {
   std::optional<VfLinkState> link_state;
   std::optional<uint64_t> node_guid;  // InfiniBand/RoCE drivers that report GUIDs
   std::optional<uint64_t> port_guid;
+  uint32_t vlan = 0;  // IFLA_VF_VLAN; 0 = none
+  uint32_t qos = 0;
+  uint32_t min_tx_rate = 0;  // IFLA_VF_RATE, Mbps; 0 = no limit
+  uint32_t max_tx_rate = 0;
+};
+
+// An address on a link, or a route destination: "10.0.0.5/24", "fd00::/64".
+struct IpPrefix {
+  std::string address;  // as inet_pton reads it
+  uint8_t prefix_length = 0;
+};
+
+// A route in the main table through `link`; no gateway: on-link.
+struct Route {
+  IpPrefix destination;  // 0.0.0.0/0 for the default route
+  std::string gateway;   // "" for on-link
+  std::string link;
 };
 
 struct Link {
@@ -92,6 +109,15 @@ class Netlink {
   virtual Status SetVfLinkState(const std::string& pf, uint32_t vf, VfLinkState state) = 0;
   virtual Status SetVfNodeGuid(const std::string& pf, uint32_t vf, uint64_t guid) = 0;
   virtual Status SetVfPortGuid(const std::string& pf, uint32_t vf, uint64_t guid) = 0;
+  // VLAN 0 with qos 0 removes the VLAN.
+  virtual Status SetVfVlan(const std::string& pf, uint32_t vf, uint32_t vlan, uint32_t qos) = 0;
+  // Mbps; 0 = no limit.
+  virtual Status SetVfRate(const std::string& pf, uint32_t vf, uint32_t min_tx_rate, uint32_t max_tx_rate) = 0;
+
+  // Addresses and routes (RTM_NEWADDR / RTM_NEWROUTE), for the attach engine
+  // inside a pod's namespace. EEXIST when already there.
+  virtual Status AddAddress(const std::string& link, const IpPrefix& address) = 0;
+  virtual Status AddRoute(const Route& route) = 0;
 
   // RDMA netlink (NETLINK_RDMA). Fails with a clear error on hosts without
   // the RDMA core.

@@ -3,7 +3,13 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
 
 #include "agent/host/rtnetlink_codec.h"
 
@@ -67,6 +73,26 @@ std::string VfName(const std::string& pf, uint32_t vf) { return pf + " vf " + st
 
 Result<std::unique_ptr<RealNetlink>> RealNetlink::Open() {
   auto sock = NetlinkSocket::Open(NETLINK_ROUTE);
+  if (!sock.ok()) return sock.error();
+  return std::unique_ptr<RealNetlink>(new RealNetlink(std::move(*sock)));
+}
+
+Result<std::unique_ptr<RealNetlink>> RealNetlink::OpenInNetns(int netns_fd) {
+  // setns moves only the calling thread; the socket keeps the namespace it
+  // was made in, so the thread goes there, opens it, and comes back.
+  int home = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (home < 0) return Error{std::string("open own network namespace: ") + std::strerror(errno), errno};
+  if (::setns(netns_fd, CLONE_NEWNET) != 0) {
+    int err = errno;
+    ::close(home);
+    return Error{std::string("enter network namespace: ") + std::strerror(err), err};
+  }
+  auto sock = NetlinkSocket::Open(NETLINK_ROUTE);
+  const bool back = ::setns(home, CLONE_NEWNET) == 0;
+  ::close(home);
+  // A thread left in the pod's namespace would do the agent's later work
+  // there; that must never happen silently.
+  if (!back) std::abort();
   if (!sock.ok()) return sock.error();
   return std::unique_ptr<RealNetlink>(new RealNetlink(std::move(*sock)));
 }
@@ -188,6 +214,45 @@ Status RealNetlink::SetVfNodeGuid(const std::string& pf, uint32_t vf, uint64_t g
 Status RealNetlink::SetVfPortGuid(const std::string& pf, uint32_t vf, uint64_t guid) {
   return ChangeVf(pf, VfChangeOf(vf, &VfChange::port_guid, guid),
                   "set port GUID " + FormatSysfsGuid(guid) + " on " + VfName(pf, vf));
+}
+
+Status RealNetlink::SetVfVlan(const std::string& pf, uint32_t vf, uint32_t vlan, uint32_t qos) {
+  VfChange c;
+  c.vf = vf;
+  c.vlan = VfChange::Vlan{vlan, qos};
+  return ChangeVf(pf, c, "set vlan " + std::to_string(vlan) + " qos " + std::to_string(qos) + " on " + VfName(pf, vf));
+}
+
+Status RealNetlink::SetVfRate(const std::string& pf, uint32_t vf, uint32_t min_tx_rate, uint32_t max_tx_rate) {
+  VfChange c;
+  c.vf = vf;
+  c.rate = VfChange::Rate{min_tx_rate, max_tx_rate};
+  return ChangeVf(pf, c,
+                  "set min_tx_rate " + std::to_string(min_tx_rate) + " max_tx_rate " + std::to_string(max_tx_rate) +
+                      " on " + VfName(pf, vf));
+}
+
+Status RealNetlink::AddAddress(const std::string& link, const IpPrefix& address) {
+  const std::string what =
+      "add address " + address.address + "/" + std::to_string(address.prefix_length) + " to " + link;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto found = GetLinkLocked(0, link);
+  if (!found.ok()) return Error{what + ": " + found.error().message, found.error().sys_errno};
+  auto req = EncodeAddAddress(found->index, address);
+  if (!req.ok()) return Error{what + ": " + req.error().message, req.error().sys_errno};
+  return route_->Transact(std::move(*req), what);
+}
+
+Status RealNetlink::AddRoute(const Route& route) {
+  const std::string what = "add route " + route.destination.address + "/" +
+                           std::to_string(route.destination.prefix_length) +
+                           (route.gateway.empty() ? "" : " via " + route.gateway) + " dev " + route.link;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto found = GetLinkLocked(0, route.link);
+  if (!found.ok()) return Error{what + ": " + found.error().message, found.error().sys_errno};
+  auto req = EncodeAddRoute(found->index, route);
+  if (!req.ok()) return Error{what + ": " + req.error().message, req.error().sys_errno};
+  return route_->Transact(std::move(*req), what);
 }
 
 Result<NetlinkSocket*> RealNetlink::RdmaSocketLocked() {

@@ -16,6 +16,9 @@ class RealNetlink : public Netlink {
   // Opens the route socket; the RDMA socket is opened on first use, so hosts
   // without the RDMA core still get links.
   static Result<std::unique_ptr<RealNetlink>> Open();
+  // The same, bound to the network namespace of an open netns fd (the
+  // socket stays in that namespace; the calling thread does not move).
+  static Result<std::unique_ptr<RealNetlink>> OpenInNetns(int netns_fd);
 
   Result<std::vector<Link>> ListLinks() override;
   Result<Link> GetLink(const std::string& name) override;
@@ -34,6 +37,10 @@ class RealNetlink : public Netlink {
   Status SetVfLinkState(const std::string& pf, uint32_t vf, VfLinkState state) override;
   Status SetVfNodeGuid(const std::string& pf, uint32_t vf, uint64_t guid) override;
   Status SetVfPortGuid(const std::string& pf, uint32_t vf, uint64_t guid) override;
+  Status SetVfVlan(const std::string& pf, uint32_t vf, uint32_t vlan, uint32_t qos) override;
+  Status SetVfRate(const std::string& pf, uint32_t vf, uint32_t min_tx_rate, uint32_t max_tx_rate) override;
+  Status AddAddress(const std::string& link, const IpPrefix& address) override;
+  Status AddRoute(const Route& route) override;
 
   Result<std::vector<RdmaDevice>> ListRdmaDevices() override;
   Result<RdmaNetnsMode> GetRdmaNetnsMode() override;

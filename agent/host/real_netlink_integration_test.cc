@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include "agent/host/netns.h"
 #include "agent/host/real_netlink.h"
 #include "agent/host/subprocess_runner.h"
 
@@ -122,6 +123,53 @@ TEST_F(RealNetlinkTest, VfSettingsOnADeviceWithoutVfsAreAClearError) {
   Status mac = nl_->SetVfMac("h5a", 0, "02:00:00:00:00:01");
   EXPECT_FALSE(mac.ok());
   EXPECT_EQ(nl_->GetLink("h5a")->vfs.size(), 0u);
+}
+
+// What the attach engine does in a pod's namespace: a netlink opened
+// there sees only that namespace's links, and addresses and routes land
+// where `ip` inside it shows them.
+TEST_F(RealNetlinkTest, ConfiguresAddressesAndRoutesInAnotherNamespace) {
+  auto pod = NewAnonymousNetns();
+  ASSERT_TRUE(pod.ok()) << pod.error().message;
+  ASSERT_TRUE(nl_->MoveToNetnsFd("h5b", pod->get()).ok());
+  auto in_pod = RealNetlink::OpenInNetns(pod->get());
+  ASSERT_TRUE(in_pod.ok()) << in_pod.error().message;
+  // This thread did not move: h5b is gone from here, present there.
+  EXPECT_EQ(nl_->GetLink("h5b").error().sys_errno, ENODEV);
+  ASSERT_TRUE((*in_pod)->SetName("h5b", "net1").ok());
+  ASSERT_TRUE((*in_pod)->SetUp("net1", true).ok());
+  Status st = (*in_pod)->AddAddress("net1", IpPrefix{"192.168.77.5", 24});
+  ASSERT_TRUE(st.ok()) << st.message();
+  st = (*in_pod)->AddRoute(Route{IpPrefix{"10.77.0.0", 16}, "192.168.77.1", "net1"});
+  ASSERT_TRUE(st.ok()) << st.message();
+  st = (*in_pod)->AddRoute(Route{IpPrefix{"10.78.0.0", 16}, "", "net1"});
+  ASSERT_TRUE(st.ok()) << st.message();
+  Status again = (*in_pod)->AddAddress("net1", IpPrefix{"192.168.77.5", 24});
+  EXPECT_EQ(again.sys_errno(), EEXIST) << again.message();
+  Status bad = (*in_pod)->AddAddress("net1", IpPrefix{"192.168.77", 24});
+  EXPECT_EQ(bad.sys_errno(), EINVAL);
+  EXPECT_NE(bad.message().find("add address 192.168.77/24 to net1"), std::string::npos) << bad.message();
+
+  // `ip` in the pod's namespace, through its fd.
+  const std::string fd_path = "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(pod->get());
+  auto show = SubprocessRunner().Run({"nsenter", "--net=" + fd_path, "ip", "-4", "-o", "addr", "show", "net1"}, 10s);
+  ASSERT_TRUE(show.ok());
+  EXPECT_NE(show->out.find("192.168.77.5/24"), std::string::npos) << show->out << show->err;
+  auto routes = SubprocessRunner().Run({"nsenter", "--net=" + fd_path, "ip", "-4", "route", "show"}, 10s);
+  ASSERT_TRUE(routes.ok());
+  EXPECT_NE(routes->out.find("10.77.0.0/16 via 192.168.77.1 dev net1"), std::string::npos) << routes->out;
+  EXPECT_NE(routes->out.find("10.78.0.0/16 dev net1 scope link"), std::string::npos) << routes->out;
+}
+
+TEST_F(RealNetlinkTest, OpenNetnsRefusesWhatIsNotANetworkNamespace) {
+  auto missing = OpenNetns("/run/netns/h5-no-such-namespace");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().sys_errno, ENOENT);
+  auto file = OpenNetns("/proc/self/status");
+  ASSERT_FALSE(file.ok());
+  EXPECT_EQ(file.error().sys_errno, EINVAL);
+  EXPECT_NE(file.error().message.find("not a network namespace"), std::string::npos);
+  EXPECT_TRUE(OpenNetns("/proc/self/ns/net").ok());
 }
 
 }  // namespace

@@ -1,13 +1,17 @@
 #include "agent/host/rtnetlink_codec.h"
 
+#include <arpa/inet.h>
+#include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <rdma/rdma_netlink.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
+#include <optional>
 
 namespace host {
 
@@ -134,8 +138,73 @@ NetlinkRequest EncodeSetVf(int pf_index, const VfChange& c) {
     g.guid = *c.port_guid;
     req.AddStruct(IFLA_VF_IB_PORT_GUID, g);
   }
+  if (c.vlan) req.AddStruct(IFLA_VF_VLAN, ifla_vf_vlan{c.vf, c.vlan->vlan, c.vlan->qos});
+  if (c.rate) req.AddStruct(IFLA_VF_RATE, ifla_vf_rate{c.vf, c.rate->min, c.rate->max});
   req.EndNested(info);
   req.EndNested(list);
+  return req;
+}
+
+namespace {
+
+// The family and the bytes of an address, as inet_pton reads it.
+struct AddressBytes {
+  int family = AF_INET;
+  std::array<uint8_t, 16> bytes{};
+  size_t size() const { return family == AF_INET ? 4 : 16; }
+};
+
+Result<AddressBytes> ParseAddress(const std::string& text) {
+  AddressBytes a;
+  if (::inet_pton(AF_INET, text.c_str(), a.bytes.data()) == 1) return a;
+  a.family = AF_INET6;
+  if (::inet_pton(AF_INET6, text.c_str(), a.bytes.data()) == 1) return a;
+  return Error{"\"" + text + "\" is not an IPv4 or IPv6 address", EINVAL};
+}
+
+}  // namespace
+
+Result<NetlinkRequest> EncodeAddAddress(int index, const IpPrefix& address) {
+  auto a = ParseAddress(address.address);
+  if (!a.ok()) return a.error();
+  if (address.prefix_length > a->size() * 8) return Error{"prefix length too long for " + address.address, EINVAL};
+  NetlinkRequest req(RTM_NEWADDR, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
+  ifaddrmsg ifa{};
+  ifa.ifa_family = static_cast<uint8_t>(a->family);
+  ifa.ifa_prefixlen = address.prefix_length;
+  ifa.ifa_scope = RT_SCOPE_UNIVERSE;
+  ifa.ifa_index = static_cast<uint32_t>(index);
+  req.AddHeader(ifa);
+  req.AddAttr(IFA_LOCAL, a->bytes.data(), a->size());
+  req.AddAttr(IFA_ADDRESS, a->bytes.data(), a->size());
+  return req;
+}
+
+Result<NetlinkRequest> EncodeAddRoute(int index, const Route& route) {
+  auto dst = ParseAddress(route.destination.address);
+  if (!dst.ok()) return dst.error();
+  if (route.destination.prefix_length > dst->size() * 8) {
+    return Error{"prefix length too long for " + route.destination.address, EINVAL};
+  }
+  std::optional<AddressBytes> gw;
+  if (!route.gateway.empty()) {
+    auto g = ParseAddress(route.gateway);
+    if (!g.ok()) return g.error();
+    if (g->family != dst->family) return Error{"gateway " + route.gateway + " is not of the destination's family", EINVAL};
+    gw = *g;
+  }
+  NetlinkRequest req(RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
+  rtmsg rtm{};
+  rtm.rtm_family = static_cast<uint8_t>(dst->family);
+  rtm.rtm_dst_len = route.destination.prefix_length;
+  rtm.rtm_table = RT_TABLE_MAIN;
+  rtm.rtm_protocol = RTPROT_BOOT;
+  rtm.rtm_scope = gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+  rtm.rtm_type = RTN_UNICAST;
+  req.AddHeader(rtm);
+  if (route.destination.prefix_length > 0) req.AddAttr(RTA_DST, dst->bytes.data(), dst->size());
+  if (gw) req.AddAttr(RTA_GATEWAY, gw->bytes.data(), gw->size());
+  req.AddU32(RTA_OIF, static_cast<uint32_t>(index));
   return req;
 }
 
@@ -167,6 +236,18 @@ Result<VfInfo> DecodeVf(const NetlinkAttr& vf_info) {
   }
   if (const NetlinkAttr* a = FindAttr(*attrs, IFLA_VF_IB_PORT_GUID)) {
     if (auto g = a->As<ifla_vf_guid>()) vf.port_guid = g->guid;
+  }
+  if (const NetlinkAttr* a = FindAttr(*attrs, IFLA_VF_VLAN)) {
+    if (auto v = a->As<ifla_vf_vlan>()) {
+      vf.vlan = v->vlan;
+      vf.qos = v->qos;
+    }
+  }
+  if (const NetlinkAttr* a = FindAttr(*attrs, IFLA_VF_RATE)) {
+    if (auto r = a->As<ifla_vf_rate>()) {
+      vf.min_tx_rate = r->min_tx_rate;
+      vf.max_tx_rate = r->max_tx_rate;
+    }
   }
   return vf;
 }

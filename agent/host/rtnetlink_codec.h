@@ -45,8 +45,22 @@ struct VfChange {
   std::optional<VfLinkState> link_state;
   std::optional<uint64_t> node_guid;
   std::optional<uint64_t> port_guid;
+  struct Vlan {
+    uint32_t vlan = 0, qos = 0;
+  };
+  std::optional<Vlan> vlan;  // IFLA_VF_VLAN
+  struct Rate {
+    uint32_t min = 0, max = 0;
+  };
+  std::optional<Rate> rate;  // IFLA_VF_RATE, Mbps
 };
 NetlinkRequest EncodeSetVf(int pf_index, const VfChange& change);
+
+// RTM_NEWADDR (create, exclusive) of address/prefix on link `index`;
+// EINVAL for an address inet_pton cannot read.
+Result<NetlinkRequest> EncodeAddAddress(int index, const IpPrefix& address);
+// RTM_NEWROUTE (create, exclusive) in the main table out of link `index`.
+Result<NetlinkRequest> EncodeAddRoute(int index, const Route& route);
 
 // A RTM_NEWLINK or RTM_DELLINK message as a Link.
 Result<Link> DecodeLink(const NetlinkMessage& msg);

@@ -54,6 +54,16 @@ class SimulatedRdmaNetlink : public Netlink {
   Status SetVfPortGuid(const std::string& pf, uint32_t vf, uint64_t guid) override {
     return real_.SetVfPortGuid(pf, vf, guid);
   }
+  Status SetVfVlan(const std::string& pf, uint32_t vf, uint32_t vlan, uint32_t qos) override {
+    return real_.SetVfVlan(pf, vf, vlan, qos);
+  }
+  Status SetVfRate(const std::string& pf, uint32_t vf, uint32_t min_tx_rate, uint32_t max_tx_rate) override {
+    return real_.SetVfRate(pf, vf, min_tx_rate, max_tx_rate);
+  }
+  Status AddAddress(const std::string& link, const IpPrefix& address) override {
+    return real_.AddAddress(link, address);
+  }
+  Status AddRoute(const Route& route) override { return real_.AddRoute(route); }
 
   // From the file; "shared" and "exclusive" are the only valid contents.
   Result<RdmaNetnsMode> GetRdmaNetnsMode() override;
