@@ -5,8 +5,13 @@
 
 #include <boost/program_options.hpp>
 #include <cstdlib>
+#include <filesystem>
+#include <mutex>
 #include <iostream>
 
+#include "agent/attach/cni_server.h"
+#include "agent/attach/engine.h"
+#include "agent/attach/shim_install.h"
 #include "agent/deviceplugin/plugin_manager.h"
 #include "agent/deviceplugin/reprobe_binder.h"
 #include "agent/host/boot_id.h"
@@ -36,7 +41,7 @@ int main(int argc, char** argv) {
   std::string kubeconfig, node_name = env_node ? env_node : "", host_root, sysfs_root, journal_dir, mstconfig,
                           reboot_command, log_level, health_address,
                           device_plugin_dir = "/var/lib/kubelet/device-plugins/", cdi_dir = "/var/run/cdi",
-                          simulated_rdma_netns_mode;
+                          simulated_rdma_netns_mode, cni_socket, cni_bin_dir, cni_shim;
   int vf_timeout_seconds = 30;
   po::options_description desc("rdma-agent: configures SR-IOV, VF GUIDs and firmware of this node's ConnectX NICs");
   desc.add_options()("help,h", "this text")
@@ -56,6 +61,13 @@ int main(int argc, char** argv) {
       ("simulated-rdma-netns-mode", po::value(&simulated_rdma_netns_mode)->value_name("FILE"),
        "read and write the RDMA netns mode in FILE (sysfs-sim's <mount>/sim/rdma_netns_mode) instead of RDMA "
        "netlink; for the simulator and sandbox only")
+      ("cni-socket", po::value(&cni_socket)->value_name("PATH"),
+       "serve rdma-cni's calls on this unix socket (rdma-cni's default: /run/rdma-agent/cni.sock); empty: off. "
+       "Experimental: see docs/cni.md")
+      ("cni-bin-dir", po::value(&cni_bin_dir)->value_name("DIR"),
+       "install the rdma-cni binary into DIR (the host's /opt/cni/bin) at start; empty: do not install")
+      ("cni-shim", po::value(&cni_shim)->value_name("FILE"),
+       "the rdma-cni binary to install (default: rdma-cni next to this program)")
       ("vf-timeout-seconds", po::value(&vf_timeout_seconds)->default_value(30), "bound on waiting for VF netdevs")
       ("log-level", po::value(&log_level)->default_value("info"), "trace, debug, info, warn, error")
       ("health-address", po::value(&health_address)->default_value("0.0.0.0:8081"),
@@ -143,6 +155,63 @@ int main(int argc, char** argv) {
   agent::Reconciler reconciler(agent::HostAccess{sysfs, reconciler_netlink, firmware, reconciler_binder, rebooter, boot_id, clock},
                                journal, ro);
 
+  // rdma-cni's agent side: attachments under the journal dir, addresses
+  // from the node's IP blocks as the last pass saw the spec.
+  std::mutex observed_mu;
+  api::RdmaNodeStateSpec observed_spec;
+  std::string not_ready = "no pass has run yet";
+  std::unique_ptr<attach::AttachmentStore> attachments;
+  std::unique_ptr<attach::AttachEngine> engine;
+  std::unique_ptr<attach::CniServer> cni_server;
+  if (!cni_socket.empty()) {
+    auto device_plugin_hook = ao.on_observed;
+    ao.on_observed = [&, device_plugin_hook](const api::RdmaNodeStateSpec& spec, const api::RdmaNodeStateStatus& status) {
+      {
+        std::lock_guard<std::mutex> lock(observed_mu);
+        observed_spec = spec;
+        not_ready = status.sync_state == api::kSyncSucceeded && status.applied_generation == status.observed_generation
+                        ? ""
+                        : "the node's apply is " + (status.sync_state.empty() ? std::string("pending") : status.sync_state);
+      }
+      if (device_plugin_hook) device_plugin_hook(spec, status);
+    };
+    attachments = std::make_unique<attach::AttachmentStore>(journal_dir + "/attachments");
+    attach::EngineOptions eo;
+    eo.ip_blocks = [&] {
+      std::lock_guard<std::mutex> lock(observed_mu);
+      return observed_spec.ip_blocks;
+    };
+    eo.not_ready = [&] {
+      std::lock_guard<std::mutex> lock(observed_mu);
+      return not_ready;
+    };
+    attach::EngineHost eh{sysfs, **netlink, [](int fd) -> host::Result<std::unique_ptr<host::Netlink>> {
+                            auto nl = host::RealNetlink::OpenInNetns(fd);
+                            if (!nl.ok()) return nl.error();
+                            return std::unique_ptr<host::Netlink>(std::move(*nl));
+                          }};
+    engine = std::make_unique<attach::AttachEngine>(eh, *attachments, eo);
+    if (auto st = engine->Start(); !st.ok()) spdlog::error("op=start-attach-engine error=\"{}\"", st.message());
+    cni_server = std::make_unique<attach::CniServer>(*engine, cni_socket);
+    if (auto st = cni_server->Start(); !st.ok()) {
+      spdlog::critical("op=start-cni-server socket={} error=\"{}\"", cni_socket, st.message());
+      return 1;
+    }
+  }
+  if (!cni_bin_dir.empty()) {
+    if (cni_shim.empty()) {
+      std::error_code ec;
+      cni_shim = (std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "rdma-cni").string();
+    }
+    auto wrote = attach::InstallShim(cni_shim, cni_bin_dir);
+    if (!wrote.ok()) {
+      spdlog::error("op=install-cni-shim from={} to={} error=\"{}\"", cni_shim, cni_bin_dir, wrote.error().message);
+    } else {
+      spdlog::info("op=install-cni-shim from={} to={}/rdma-cni result={}", cni_shim, cni_bin_dir,
+                   *wrote ? "installed" : "unchanged");
+    }
+  }
+
   agent::NodeAgent node_agent(*client, reconciler, **netlink, ao, &metrics);
 
   kube::HealthServer health(&metrics);
@@ -158,6 +227,7 @@ int main(int argc, char** argv) {
                journal_dir, mstconfig, device_plugin_dir.empty() ? "(off)" : device_plugin_dir,
                cdi_dir.empty() ? "(off)" : cdi_dir);
   node_agent.Run(stop);
+  if (cni_server) cni_server->Stop();
   if (plugins) plugins->Stop();
   health.Stop();
   spdlog::info("op=stop node={}", node_name);

@@ -1,0 +1,246 @@
+// The attach engine against the kernel: veths in network namespaces of the
+// test's own stand in for a PF and its VFs (as in the simulator), so the
+// moves, renames, MTU, addresses and routes are real. sysfs is a FakeSysfs
+// whose bus/pci/devices/<vf>/net/ lists the VF's netdev only while it is in
+// the host namespace, as the kernel's does. Needs root.
+#include "agent/attach/engine.h"
+
+#include "agent/attach/cni_server.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "agent/host/fake_sysfs.h"
+#include "agent/host/real_netlink.h"
+#include "agent/host/subprocess_runner.h"
+
+namespace attach {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+constexpr char kPf[] = "0000:41:00.0";
+
+// FakeSysfs, except that a VF's net/ follows its netdev (by ifindex).
+class KernelLikeSysfs : public host::FakeSysfs {
+ public:
+  KernelLikeSysfs(host::Netlink& nl) : nl_(nl) {}
+  void AddVf(const std::string& pci, int ifindex) { vf_ifindex_["bus/pci/devices/" + pci + "/net"] = ifindex; }
+  host::Result<std::vector<std::string>> List(const std::string& dir) override {
+    auto it = vf_ifindex_.find(dir);
+    if (it == vf_ifindex_.end()) return FakeSysfs::List(dir);
+    auto link = nl_.GetLinkByIndex(it->second);
+    if (!link.ok()) return std::vector<std::string>{};
+    return std::vector<std::string>{link->name};
+  }
+
+ private:
+  host::Netlink& nl_;
+  std::map<std::string, int> vf_ifindex_;
+};
+
+class AttachEngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+    ASSERT_EQ(::unshare(CLONE_NEWNET), 0) << std::strerror(errno);
+    dir_ = ::testing::TempDir() + "attach-engine-" + std::to_string(::getpid());
+    std::filesystem::remove_all(dir_);
+    auto nl = host::RealNetlink::Open();
+    ASSERT_TRUE(nl.ok());
+    nl_ = std::move(*nl);
+    sysfs_ = std::make_unique<KernelLikeSysfs>(*nl_);
+    Ip({"link", "add", "ens1f0", "type", "veth", "peer", "name", "ens1f0p"});
+    sysfs_->AddDir(std::string("bus/pci/devices/") + kPf + "/net/ens1f0");
+    for (int i = 0; i < 2; ++i) {
+      const std::string pci = "0000:41:00." + std::to_string(2 + i), name = "ens1f0v" + std::to_string(i);
+      Ip({"link", "add", name, "type", "veth", "peer", "name", name + "p"});
+      Ip({"link", "set", name + "p", "up"});
+      sysfs_->AddLink(std::string("bus/pci/devices/") + kPf + "/virtfn" + std::to_string(i), "../" + pci);
+      sysfs_->AddLink("bus/pci/devices/" + pci + "/physfn", std::string("../") + kPf);
+      sysfs_->AddVf(pci, nl_->GetLink(name)->index);
+    }
+    pod_ = MakePod("pod-a");
+    store_ = std::make_unique<AttachmentStore>(dir_);
+    EngineOptions eo;
+    eo.ip_blocks = [this] { return blocks_; };
+    engine_ = std::make_unique<AttachEngine>(
+        EngineHost{*sysfs_, *nl_,
+                   [](int fd) -> host::Result<std::unique_ptr<host::Netlink>> {
+                     auto nl = host::RealNetlink::OpenInNetns(fd);
+                     if (!nl.ok()) return nl.error();
+                     return std::unique_ptr<host::Netlink>(std::move(*nl));
+                   }},
+        *store_, eo);
+    ASSERT_TRUE(engine_->Start().ok());
+    api::IpBlock b;
+    b.network_namespace = "default";
+    b.network = "roce-net";
+    b.start = "192.168.100.16";
+    b.end = "192.168.100.31";
+    blocks_ = {b};
+  }
+  void TearDown() override {
+    for (const auto& p : pods_) {
+      host::SubprocessRunner().Run({"umount", p}, 10s);
+      ::unlink(p.c_str());
+    }
+    std::filesystem::remove_all(dir_);
+  }
+  void Ip(std::vector<std::string> args) {
+    args.insert(args.begin(), "ip");
+    auto r = host::SubprocessRunner().Run(args, 10s);
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->exit_code, 0) << r->err;
+  }
+  // A pod namespace bind-mounted at a path, as runtimes make them.
+  std::string MakePod(const std::string& name) {
+    auto ns = host::NewAnonymousNetns();
+    EXPECT_TRUE(ns.ok());
+    const std::string path = dir_ + "-" + name;
+    std::ofstream(path).flush();
+    const std::string from = "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(ns->get());
+    EXPECT_EQ(host::SubprocessRunner().Run({"mount", "--bind", from, path}, 10s)->exit_code, 0);
+    pods_.push_back(path);
+    return path;
+  }
+  std::string InPod(const std::string& netns, std::vector<std::string> cmd) {
+    cmd.insert(cmd.begin(), "--net=" + netns);
+    cmd.insert(cmd.begin(), "nsenter");
+    auto r = host::SubprocessRunner().Run(cmd, 10s);
+    return r.ok() ? r->out + r->err : r.error().message;
+  }
+  cni::Invocation Call(cni::Command command, const std::string& cid, const std::string& netns, const std::string& pci) {
+    cni::Invocation inv;
+    inv.command = command;
+    inv.container_id = cid;
+    inv.netns = netns;
+    inv.ifname = "net1";
+    inv.device_id = pci;
+    inv.cni_version = "1.0.0";
+    inv.cni_args = {{"K8S_POD_NAMESPACE", "default"}, {"K8S_POD_NAME", cid}};
+    inv.config = json::parse(R"({"cniVersion":"1.0.0","name":"roce-net","type":"rdma-cni",
+      "network":{"namespace":"default","name":"roce-net"},"mtu":1400,
+      "ipam":{"type":"rdma-node-block","subnet":"192.168.100.0/24","gateway":"192.168.100.1",
+              "routes":[{"dst":"192.168.200.0/24","gw":"192.168.100.1"}]}})");
+    return inv;
+  }
+
+  std::string dir_;
+  std::unique_ptr<host::RealNetlink> nl_;
+  std::unique_ptr<KernelLikeSysfs> sysfs_;
+  std::unique_ptr<AttachmentStore> store_;
+  std::unique_ptr<AttachEngine> engine_;
+  std::vector<api::IpBlock> blocks_;
+  std::string pod_;
+  std::vector<std::string> pods_;
+};
+
+TEST_F(AttachEngineTest, AddPutsTheVfIntoThePodAndDelBringsItBack) {
+  auto r = engine_->Handle(Call(cni::Command::kAdd, "pod-a", pod_, "0000:41:00.2"));
+  ASSERT_TRUE(r.ok()) << r.error().msg;
+  EXPECT_EQ((*r)["interfaces"][0]["name"], "net1");
+  EXPECT_EQ((*r)["interfaces"][0]["pciID"], "0000:41:00.2");
+  EXPECT_EQ((*r)["ips"][0]["address"], "192.168.100.16/24");
+  const std::string addr = InPod(pod_, {"ip", "-o", "addr", "show", "net1"});
+  EXPECT_NE(addr.find("192.168.100.16/24"), std::string::npos) << addr;
+  const std::string link = InPod(pod_, {"ip", "-o", "link", "show", "net1"});
+  EXPECT_NE(link.find("mtu 1400"), std::string::npos) << link;
+  EXPECT_NE(link.find("UP"), std::string::npos) << link;
+  EXPECT_NE(InPod(pod_, {"ip", "route"}).find("192.168.200.0/24 via 192.168.100.1 dev net1"), std::string::npos);
+  EXPECT_EQ(nl_->GetLink("ens1f0v0").error().sys_errno, ENODEV);
+  EXPECT_TRUE(engine_->Handle(Call(cni::Command::kCheck, "pod-a", pod_, "0000:41:00.2")).ok());
+
+  // The VF is held: another pod cannot have it while pod-a's namespace lives.
+  const std::string pod_b = MakePod("pod-b");
+  auto busy = engine_->Handle(Call(cni::Command::kAdd, "pod-b", pod_b, "0000:41:00.2"));
+  ASSERT_FALSE(busy.ok());
+  EXPECT_EQ(busy.error().code, kDeviceInUse);
+  EXPECT_NE(busy.error().msg.find("attached to pod default/pod-a"), std::string::npos) << busy.error().msg;
+  // A late DEL of some other container leaves pod-a's VF alone.
+  EXPECT_TRUE(engine_->Handle(Call(cni::Command::kDel, "pod-old", pod_, "")).ok());
+  EXPECT_NE(InPod(pod_, {"ip", "-o", "link", "show", "net1"}).find("net1"), std::string::npos);
+
+  ASSERT_TRUE(engine_->Handle(Call(cni::Command::kDel, "pod-a", pod_, "")).ok());
+  auto back = nl_->GetLink("ens1f0v0");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->mtu, 1500u);
+  EXPECT_FALSE(store_->Find("pod-a/net1"));
+  // DEL again, and DEL with no netns: nothing to do, success.
+  EXPECT_TRUE(engine_->Handle(Call(cni::Command::kDel, "pod-a", pod_, "")).ok());
+  EXPECT_TRUE(engine_->Handle(Call(cni::Command::kDel, "pod-a", "", "")).ok());
+  // The address is free again.
+  auto again = engine_->Handle(Call(cni::Command::kAdd, "pod-b", pod_b, "0000:41:00.2"));
+  ASSERT_TRUE(again.ok()) << again.error().msg;
+  EXPECT_EQ((*again)["ips"][0]["address"], "192.168.100.16/24");
+}
+
+TEST_F(AttachEngineTest, BadRequestsGetCodesAndLeaveNothingBehind) {
+  auto unknown = engine_->Handle(Call(cni::Command::kAdd, "pod-a", pod_, "0000:99:00.2"));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, kUnknownDevice);
+  auto pf = engine_->Handle(Call(cni::Command::kAdd, "pod-a", pod_, kPf));
+  ASSERT_FALSE(pf.ok());
+  EXPECT_EQ(pf.error().code, kUnknownDevice);
+  auto no_ns = engine_->Handle(Call(cni::Command::kAdd, "pod-a", dir_ + "-missing", "0000:41:00.2"));
+  ASSERT_FALSE(no_ns.ok());
+  EXPECT_EQ(no_ns.error().code, cni::kInvalidEnvironment);
+  blocks_.clear();
+  auto no_block = engine_->Handle(Call(cni::Command::kAdd, "pod-a", pod_, "0000:41:00.2"));
+  ASSERT_FALSE(no_block.ok());
+  EXPECT_EQ(no_block.error().code, kNoAddress);
+  EXPECT_NE(no_block.error().msg.find("no IP block of RdmaNetwork default/roce-net"), std::string::npos);
+  // A failure after the VF moved (an address the kernel refuses: the
+  // subnet's prefix does not fit) undoes the move and the record.
+  blocks_ = {api::IpBlock{"default", "roce-net", "192.168.100.16", "192.168.100.16", {}}};
+  cni::Invocation bad_route = Call(cni::Command::kAdd, "pod-a", pod_, "0000:41:00.2");
+  bad_route.config["ipam"]["routes"] = json::parse(R"([{"dst":"10.0.0.0/8","gw":"172.16.0.1"}])");
+  auto failed = engine_->Handle(bad_route);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, kHostFailure);
+  EXPECT_TRUE(nl_->GetLink("ens1f0v0").ok()) << "the VF must be back in the host";
+  EXPECT_TRUE(store_->All().empty());
+  EXPECT_NE(InPod(pod_, {"ip", "-o", "link"}).find("lo"), std::string::npos);
+  EXPECT_EQ(InPod(pod_, {"ip", "-o", "link"}).find("net1"), std::string::npos);
+}
+
+// The whole path a runtime takes: the real rdma-cni binary, env + stdin,
+// through the socket to the engine, and the result JSON on stdout.
+TEST_F(AttachEngineTest, TheShimReachesTheEngineThroughTheSocket) {
+  CniServer server(*engine_, dir_ + "/cni.sock");
+  ASSERT_TRUE(server.Start().ok());
+  json config = Call(cni::Command::kAdd, "", "", "").config;
+  config["deviceID"] = "0000:41:00.3";
+  config["agentSocket"] = dir_ + "/cni.sock";
+  const std::string stdin_file = dir_ + "/stdin.json";
+  std::ofstream(stdin_file) << config.dump();
+  auto run = [&](const std::string& command) {
+    return host::SubprocessRunner().Run(
+        {"/bin/sh", "-c",
+         "CNI_COMMAND=" + command + " CNI_CONTAINERID=pod-s CNI_NETNS=" + pod_ +
+             " CNI_IFNAME=net1 CNI_ARGS='K8S_POD_NAMESPACE=default;K8S_POD_NAME=pod-s' CNI_PATH=/opt/cni/bin " +
+             RDMA_CNI_BINARY + " < " + stdin_file},
+        10s);
+  };
+  auto add = run("ADD");
+  ASSERT_TRUE(add.ok());
+  ASSERT_EQ(add->exit_code, 0) << add->out << add->err;
+  json result = json::parse(add->out);
+  EXPECT_EQ(result["interfaces"][0]["pciID"], "0000:41:00.3");
+  EXPECT_EQ(result["ips"][0]["address"], "192.168.100.16/24");
+  EXPECT_NE(InPod(pod_, {"ip", "-o", "addr", "show", "net1"}).find("192.168.100.16/24"), std::string::npos);
+  auto del = run("DEL");
+  ASSERT_TRUE(del.ok());
+  EXPECT_EQ(del->exit_code, 0) << del->out << del->err;
+  EXPECT_TRUE(nl_->GetLink("ens1f0v1").ok());
+  server.Stop();
+}
+
+}  // namespace
+}  // namespace attach
