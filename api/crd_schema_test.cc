@@ -173,6 +173,8 @@ TEST(CrdSchemaTest, CxxDefaultsMatchTheSchema) {
   EXPECT_EQ(SchemaAt(policy, ".spec.disruption.drainTimeoutSeconds")["default"],
             kDefaultDrainTimeoutSeconds);
   EXPECT_EQ(SchemaAt(policy, ".spec.disruption.onDrainTimeout")["default"], kDefaultOnDrainTimeout);
+  EXPECT_EQ(SchemaAt(policy, ".spec.disruption.onDrainTimeout")["enum"],
+            json::array({kOnDrainTimeoutWait, kOnDrainTimeoutAbort, kOnDrainTimeoutForce}));
   // umad means false when unset but has no schema default on purpose: a
   // default would add umad: false to every stored policy and so to the VF
   // groups of every existing node state.

@@ -208,7 +208,7 @@ void ValidateDisruption(const DisruptionSpec& d, const std::string& path, FieldE
                                     json_fields::TypeName(mu)});
   }
   checks::CheckRange(d.drain_timeout_seconds, 0, 86400, Child(path, "drainTimeoutSeconds"), errors);
-  checks::CheckEnum(d.on_drain_timeout, {"Abort", "Force"}, "onDrainTimeout action",
+  checks::CheckEnum(d.on_drain_timeout, {kOnDrainTimeoutWait, kOnDrainTimeoutAbort, kOnDrainTimeoutForce}, "onDrainTimeout action",
                     Child(path, "onDrainTimeout"), errors);
 }
 

@@ -41,7 +41,10 @@ inline constexpr const char* kDefaultGuidMode = kGuidModeDerived;
 inline constexpr const char* kDefaultRdmaNamespaceMode = kRdmaNamespaceExclusive;
 inline constexpr int32_t kDefaultMaxUnavailable = 1;
 inline constexpr int32_t kDefaultDrainTimeoutSeconds = 600;
-inline constexpr char kDefaultOnDrainTimeout[] = "Abort";
+inline constexpr char kOnDrainTimeoutWait[] = "Wait";
+inline constexpr char kOnDrainTimeoutAbort[] = "Abort";
+inline constexpr char kOnDrainTimeoutForce[] = "Force";
+inline constexpr const char* kDefaultOnDrainTimeout = kOnDrainTimeoutWait;
 
 // Largest MTU IPoIB supports in datagram mode, the only mode of ConnectX-4
 // and later.
@@ -88,7 +91,7 @@ struct DisruptionSpec {
   // when unset.
   nlohmann::json max_unavailable;
   std::optional<int32_t> drain_timeout_seconds;
-  std::optional<std::string> on_drain_timeout;  // Abort | Force
+  std::optional<std::string> on_drain_timeout;  // kOnDrainTimeout*: Wait | Abort | Force
   nlohmann::json unknown_fields;
 
   bool operator==(const DisruptionSpec&) const = default;

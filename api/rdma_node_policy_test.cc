@@ -129,7 +129,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadPolicyCase{"BadPercentage", R"({"disruption": {"maxUnavailable": "150%"}})",
                       "spec.disruption.maxUnavailable", "percentage from 1% to 100%"},
         BadPolicyCase{"UnknownDrainAction", R"({"disruption": {"onDrainTimeout": "Ignore"}})",
-                      "spec.disruption.onDrainTimeout", "use one of Abort, Force"},
+                      "spec.disruption.onDrainTimeout", "use one of Wait, Abort, Force"},
         BadPolicyCase{"PriorityTooHigh", R"({"priority": 100})", "spec.priority", "between 0 and 99"},
         BadPolicyCase{"UnknownNamespaceMode", R"({"rdmaNamespaceMode": "Private"})",
                       "spec.rdmaNamespaceMode", "unknown RDMA namespace mode"}),

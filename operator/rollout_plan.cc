@@ -22,7 +22,7 @@ std::vector<std::string> PickNodesToDisrupt(const std::vector<RolloutNode>& node
       auto it = tally.find(p);
       if (it == tally.end()) continue;
       ++it->second.matched;
-      if (node.unavailable || node.in_rollout) ++it->second.used;
+      if (node.unavailable || node.cordoned || node.in_rollout) ++it->second.used;
     }
   }
   for (const RolloutPolicyBudget& p : policies) {
@@ -39,6 +39,10 @@ std::vector<std::string> PickNodesToDisrupt(const std::vector<RolloutNode>& node
 
   std::vector<std::string> picked;
   for (const RolloutNode* node : candidates) {
+    if (node->cordoned) {  // counted already
+      picked.push_back(node->name);
+      continue;
+    }
     bool fits = true;
     for (const std::string& p : node->policies) {
       auto it = tally.find(p);

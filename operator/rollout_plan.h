@@ -1,7 +1,7 @@
 // The pure core of the disruption rollout (issue 13), first part: which
 // nodes may be disrupted (drained or rebooted) now. No I/O; the rollout
-// controller (not yet written) reads nodes, node states and policies, calls
-// PickNodesToDisrupt, and records each step in the API.
+// reconciler (rollout_reconciler.h) reads nodes, node states and policies,
+// calls PickNodesToDisrupt, and records each step in the API (drain_plan.h).
 //
 // Budget rules (docs/operator.md, "Disruption budget"):
 //  - per policy at most disruption.maxUnavailable of its matched nodes are
@@ -9,7 +9,9 @@
 //    nodes is 1, not 0 (a budget that never lets a node go is a stuck
 //    rollout, not a safe one);
 //  - a node that is already unavailable (NotReady, cordoned by someone else,
-//    or being disrupted by us) counts against every budget it is in;
+//    or being disrupted by us) counts against every budget it is in; a
+//    NotReady node is not started, a cordoned one may be (it costs nothing
+//    more);
 //  - a node matched by several policies must fit every one of them, i.e. it
 //    is held to the strictest;
 //  - candidates are taken in name order, so the rollout order is stable
@@ -36,8 +38,12 @@ struct RolloutNode {
   bool needs_disruption = false;
   // Being disrupted by us (cordoned by the rollout, draining, rebooting).
   bool in_rollout = false;
-  // NotReady, or unschedulable by somebody else's cordon.
+  // NotReady: counts against the budget and is not started.
   bool unavailable = false;
+  // Cordoned by somebody else (not by the rollout): counts against the
+  // budget, but may be started, at no further cost: it is out of
+  // scheduling already, and its cordon stays when the rollout is done.
+  bool cordoned = false;
   // Names of the policies whose nodeSelector matches this node.
   std::vector<std::string> policies;
 };
@@ -50,8 +56,9 @@ struct RolloutPolicyBudget {
 // The names of the nodes to start disrupting now, in name order: nodes that
 // need disruption, are not in the rollout yet, and fit the budget of every
 // policy that matches them after counting the nodes already unavailable or
-// in the rollout. A node that is itself unavailable (e.g. NotReady) is not
-// started: it is already counted and cannot be drained meaningfully.
+// in the rollout. A node that is itself unavailable (NotReady) is not
+// started: it is already counted and cannot be drained meaningfully. A
+// cordoned node is counted already, so starting it uses no more budget.
 std::vector<std::string> PickNodesToDisrupt(const std::vector<RolloutNode>& nodes,
                                             const std::vector<RolloutPolicyBudget>& policies);
 

@@ -61,6 +61,22 @@ TEST(PickNodesToDisruptTest, UnavailableNodeCountsAgainstTheBudgetAndIsNotStarte
   EXPECT_THAT(PickNodesToDisrupt(nodes, {{"p", 3}}), ElementsAre("node-b"));
 }
 
+TEST(PickNodesToDisruptTest, AdminCordonedNodeIsCountedOnceAndMayBeStarted) {
+  std::vector<RolloutNode> nodes = {Node("node-a", true), Node("node-b", true), Node("node-c", true)};
+  nodes[2].cordoned = true;  // an admin's cordon: already out of scheduling
+  // Budget 1 is used by node-c's cordon: only node-c itself may go.
+  EXPECT_THAT(PickNodesToDisrupt(nodes, {{"p", 1}}), ElementsAre("node-c"));
+  EXPECT_THAT(PickNodesToDisrupt(nodes, {{"p", 2}}), ElementsAre("node-a", "node-c"));
+  nodes[2].needs_disruption = false;
+  EXPECT_THAT(PickNodesToDisrupt(nodes, {{"p", 1}}), IsEmpty());
+}
+
+TEST(PickNodesToDisruptTest, EveryNodeUnavailablePicksNothing) {
+  std::vector<RolloutNode> nodes = {Node("node-a", true), Node("node-b", true)};
+  nodes[0].unavailable = nodes[1].unavailable = true;
+  EXPECT_THAT(PickNodesToDisrupt(nodes, {{"p", "100%"}}), IsEmpty());
+}
+
 TEST(PickNodesToDisruptTest, PercentOfFiveNodesStillMakesProgress) {
   std::vector<RolloutNode> nodes;
   for (char c = 'a'; c <= 'e'; ++c) nodes.push_back(Node(std::string("node-") + c, true));
