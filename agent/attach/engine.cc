@@ -45,15 +45,6 @@ class Undo {
   bool dismissed_ = false;
 };
 
-bool VersionAtLeast(const std::string& version, const std::string& min) {
-  auto index = [](const std::string& v) {
-    for (size_t i = 0; i < cni::kSupportedVersions.size(); ++i)
-      if (cni::kSupportedVersions[i] == v) return static_cast<int>(i);
-    return -1;
-  };
-  return index(version) >= index(min);
-}
-
 void Join(std::string* errors, const host::Status& st) {
   if (st.ok()) return;
   if (!errors->empty()) *errors += "; ";
@@ -69,15 +60,15 @@ json BuildResult(const std::string& cni_version, const json& prev_result, const 
   result["cniVersion"] = cni_version;
   if (!result.contains("interfaces") || !result["interfaces"].is_array()) result["interfaces"] = json::array();
   json iface = {{"name", ifname}, {"mac", mac}, {"sandbox", netns}};
-  if (VersionAtLeast(cni_version, "1.0.0")) iface["pciID"] = pci;
-  if (VersionAtLeast(cni_version, "1.1.0") && conf.mtu) iface["mtu"] = *conf.mtu;
+  if (cni::VersionAtLeast(cni_version, "1.0.0")) iface["pciID"] = pci;
+  if (cni::VersionAtLeast(cni_version, "1.1.0") && conf.mtu) iface["mtu"] = *conf.mtu;
   result["interfaces"].push_back(iface);
   const int index = static_cast<int>(result["interfaces"].size()) - 1;
   if (!result.contains("ips") || !result["ips"].is_array()) result["ips"] = json::array();
   if (!address_cidr.empty()) {
     json ip = {{"address", address_cidr}, {"interface", index}};
     if (conf.ipam && conf.ipam->gateway) ip["gateway"] = conf.ipam->gateway->ToString();
-    if (!VersionAtLeast(cni_version, "1.0.0")) {
+    if (!cni::VersionAtLeast(cni_version, "1.0.0")) {
       ip["version"] = conf.ipam->subnet.address.family() == api::IpAddress::Family::kV4 ? "4" : "6";
     }
     result["ips"].push_back(ip);
@@ -106,9 +97,7 @@ host::Status AttachEngine::Start() {
     if (a.phase != kPhaseAdding) continue;
     // An ADD the agent died in: its runtime saw no answer and retries, so
     // everything it did is undone and the address released.
-    std::string pf_pci;
-    if (auto vf = LocateVf(a.pci); vf.ok()) pf_pci = vf->pf_pci;
-    std::lock_guard<std::mutex> lock(PfLock(pf_pci));
+    std::lock_guard<std::mutex> lock(PfLockOf(a.pci));
     host::Status st = Teardown(a);
     spdlog::warn("op=recover-interrupted-add attachment={} pod={}/{} vf={} result=\"{}\"", a.Key(), a.pod_namespace,
                  a.pod_name, a.pci, st.ok() ? "undone" : st.message());
@@ -121,6 +110,11 @@ std::mutex& AttachEngine::PfLock(const std::string& pf_pci) {
   auto& m = pf_locks_[pf_pci];
   if (!m) m = std::make_unique<std::mutex>();
   return *m;
+}
+
+std::mutex& AttachEngine::PfLockOf(const std::string& vf_pci) {
+  auto vf = LocateVf(vf_pci);
+  return PfLock(vf.ok() ? vf->pf_pci : "");
 }
 
 host::Result<AttachEngine::Staging*> AttachEngine::StagingFor(const std::string& pf_pci) {
@@ -477,9 +471,7 @@ cni::Result<json> AttachEngine::Del(const cni::Invocation& inv) {
   const std::string key = inv.container_id + "/" + inv.ifname;
   auto a = store_.Find(key);
   if (!a) return json();  // nothing attached: DEL is idempotent
-  std::string pf_pci;
-  if (auto vf = LocateVf(a->pci); vf.ok()) pf_pci = vf->pf_pci;
-  std::lock_guard<std::mutex> lock(PfLock(pf_pci));
+  std::lock_guard<std::mutex> lock(PfLockOf(a->pci));
   a = store_.Find(key);
   if (!a) return json();
   host::Status st = Teardown(*a);
@@ -527,9 +519,7 @@ std::vector<Attachment> AttachEngine::Collect(const std::function<bool(const Att
   std::vector<Attachment> removed;
   for (const Attachment& a : store_.All()) {
     if (!gone(a)) continue;
-    std::string pf_pci;
-    if (auto vf = LocateVf(a.pci); vf.ok()) pf_pci = vf->pf_pci;
-    std::lock_guard<std::mutex> lock(PfLock(pf_pci));
+    std::lock_guard<std::mutex> lock(PfLockOf(a.pci));
     auto still = store_.Find(a.Key());
     if (!still || still->container_id != a.container_id) continue;
     host::Status st = Teardown(*still);

@@ -111,6 +111,9 @@ class AttachEngine {
   host::Status RestorePfSettings(const Attachment& a);
 
   std::mutex& PfLock(const std::string& pf_pci);
+  // The lock of a VF's PF as sysfs shows it now (one shared lock for a VF
+  // that is gone).
+  std::mutex& PfLockOf(const std::string& vf_pci);
   host::Result<Staging*> StagingFor(const std::string& pf_pci);
   std::vector<api::IpRange> BlocksOf(const NetConf& conf, std::string* why_none);
 

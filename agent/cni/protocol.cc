@@ -361,6 +361,11 @@ Result<Invocation> ParseInvocation(const Environment& env, std::string_view stdi
   return ParseInvocationJson(env, config);
 }
 
+bool VersionAtLeast(std::string_view version, std::string_view min) {
+  const int index = VersionIndex(version);
+  return index >= 0 && index >= VersionIndex(min);
+}
+
 std::string VersionJson(std::string_view requested_version) {
   json out;
   out["cniVersion"] = VersionIndex(requested_version) >= 0 ? std::string(requested_version)

@@ -66,6 +66,8 @@ std::string_view CommandName(Command command);
 // Oldest first. "cniVersion" of a config must be one of these.
 inline constexpr std::array<std::string_view, 4> kSupportedVersions = {"0.3.1", "0.4.0", "1.0.0", "1.1.0"};
 inline constexpr std::string_view kLatestVersion = "1.1.0";
+// Whether `version` is a supported version no older than `min` (also supported).
+bool VersionAtLeast(std::string_view version, std::string_view min);
 
 inline constexpr std::string_view kDefaultAgentSocket = "/run/rdma-agent/cni.sock";
 inline constexpr std::chrono::milliseconds kDefaultAgentTimeout = std::chrono::seconds(30);
