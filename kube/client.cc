@@ -45,7 +45,7 @@ Result<std::shared_ptr<Client>> Client::FromConfig(const Config& config) {
   return std::make_shared<Client>(std::shared_ptr<Transport>(std::move(*t)), o);
 }
 
-Result<json> Client::Do(HttpRequest req, bool safe, std::stop_token caller_stop) {
+Result<json> Client::Do(HttpRequest req, bool safe, std::stop_token caller_stop, bool retry_throttled) {
   EitherStop either(caller_stop, shutdown_.get_token());
   auto stop = either.token();
   Backoff backoff(options_.retry_initial, options_.retry_max);
@@ -72,7 +72,7 @@ Result<json> Client::Do(HttpRequest req, bool safe, std::stop_token caller_stop)
     // Writes are retried only on 429 (the server did not act on them); reads
     // on anything that might go away.
     bool retry = attempt < options_.max_retries && !stop.stop_requested() &&
-                 (IsTooManyRequests(err) || (safe && IsRetryable(err)));
+                 ((retry_throttled && IsTooManyRequests(err)) || (safe && IsRetryable(err)));
     if (!retry) return err;
     auto delay = err.retry_after ? SteadyClock::duration(*err.retry_after) : backoff.Next();
     spdlog::debug("kube: retrying op=\"{}\" attempt={} delay_ms={} error=\"{}\"", req.operation, attempt + 1,
@@ -160,7 +160,7 @@ Result<json> Client::Write(const std::string& method, const Resource& r, const s
   if (o.dry_run) req.query.emplace_back("dryRun", "All");
   req.operation = verb + " " + DescribeObject(r, ns, name.empty() ? NameOf(body) : name) +
                   (subresource.empty() ? "" : " (" + subresource + ")");
-  return Do(std::move(req), false, {});
+  return Do(std::move(req), false, {}, o.retry_throttled);
 }
 
 Result<json> Client::Create(const Resource& r, const json& obj, const RequestOptions& o) {
@@ -198,6 +198,15 @@ Result<json> Client::Delete(const Resource& r, const std::string& ns, const std:
   if (!d.propagation_policy.empty()) body["propagationPolicy"] = d.propagation_policy;
   if (d.grace_period_seconds) body["gracePeriodSeconds"] = *d.grace_period_seconds;
   return Write("DELETE", r, ns, name, "", body, "application/json", o, "delete");
+}
+
+Result<json> Client::Evict(const std::string& ns, const std::string& name, const RequestOptions& o) {
+  const json body = {{"apiVersion", "policy/v1"},
+                     {"kind", "Eviction"},
+                     {"metadata", {{"name", name}, {"namespace", ns}}}};
+  RequestOptions once = o;
+  once.retry_throttled = false;
+  return Write("POST", resources::Pods(), ns, name, "eviction", body, "application/json", once, "evict");
 }
 
 Status Client::Watch(const Resource& r, const std::string& ns, const WatchOptions& o,

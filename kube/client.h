@@ -31,6 +31,9 @@ struct RequestOptions {
   std::optional<std::chrono::milliseconds> timeout;  // default: ClientOptions::timeout
   std::string field_manager;                         // writes: metadata.managedFields owner
   bool dry_run = false;
+  // false: a 429 comes back at once instead of being retried. An eviction's
+  // 429 means "a PodDisruptionBudget says not now": the caller backs off.
+  bool retry_throttled = true;
 };
 
 struct ListOptions {
@@ -107,6 +110,10 @@ class Client {
   // Returns the server's answer (the object being deleted, or a Status).
   Result<json> Delete(const Resource& r, const std::string& ns, const std::string& name,
                       const DeleteOptions& d = {}, const RequestOptions& o = {});
+  // POST pods/<name>/eviction (policy/v1), what `kubectl drain` does: the
+  // server deletes the pod unless a PodDisruptionBudget forbids it, in
+  // which case the error IsTooManyRequests() (and is not retried here).
+  Result<json> Evict(const std::string& ns, const std::string& name, const RequestOptions& o = {});
 
   // Streams events to on_event until the server ends the watch (returns ok),
   // on_event returns false or stop is requested (ok), or an error: an ERROR
@@ -124,7 +131,7 @@ class Client {
   void Shutdown() { shutdown_.request_stop(); }
 
  private:
-  Result<json> Do(HttpRequest req, bool safe, std::stop_token stop);
+  Result<json> Do(HttpRequest req, bool safe, std::stop_token stop, bool retry_throttled = true);
   Result<json> Write(const std::string& method, const Resource& r, const std::string& ns, const std::string& name,
                      const std::string& subresource, const json& body, const std::string& content_type,
                      const RequestOptions& o, const std::string& verb);

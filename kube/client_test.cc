@@ -127,6 +127,30 @@ TEST(ClientTest, DeleteSendsPreconditionsAndPropagation) {
   EXPECT_EQ(body["propagationPolicy"], "Foreground");
 }
 
+TEST(ClientTest, EvictPostsAnEvictionAndReturnsABudget429AtOnce) {
+  std::atomic<int> calls{0};
+  TestRequest seen;
+  TestHttpServer s([&](const TestRequest& r, TestConnection& c) {
+    seen = r;
+    ++calls;
+    c.Respond(429, R"({"kind":"Status","code":429,"reason":"TooManyRequests",
+      "message":"Cannot evict pod as it would violate the pod's disruption budget.",
+      "details":{"causes":[{"reason":"DisruptionBudget","message":"The disruption budget pdb needs 1 healthy pods and has 1 currently"}]}})");
+  });
+  auto client = ClientFor(s);
+  auto r = client->Evict("ns", "p");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(IsTooManyRequests(r.error()));
+  EXPECT_EQ(calls.load(), 1);  // not retried by the client: the caller backs off
+  EXPECT_EQ(seen.method, "POST");
+  EXPECT_EQ(seen.target, "/api/v1/namespaces/ns/pods/p/eviction");
+  auto body = json::parse(seen.body);
+  EXPECT_EQ(body["apiVersion"], "policy/v1");
+  EXPECT_EQ(body["kind"], "Eviction");
+  EXPECT_EQ(body["metadata"]["name"], "p");
+  EXPECT_EQ(body["metadata"]["namespace"], "ns");
+}
+
 TEST(ClientTest, PatchUsesContentTypeAndStatusSubresource) {
   TestRequest seen;
   TestHttpServer s([&](const TestRequest& r, TestConnection& c) {
