@@ -75,10 +75,32 @@ void Fields(json_fields::Reader& v, RdmaNodePolicySpec& s) { PolicySpecFields(v,
 void Fields(json_fields::Writer& v, RdmaNodePolicySpec& s) { PolicySpecFields(v, s); }
 
 template <class V>
+void BlockedNodeFields(V& v, RolloutBlockedNode& b) {
+  v.Required("node", b.node);
+  v("message", b.message);
+  v("pods", b.pods);
+}
+void Fields(json_fields::Reader& v, RolloutBlockedNode& b) { BlockedNodeFields(v, b); }
+void Fields(json_fields::Writer& v, RolloutBlockedNode& b) { BlockedNodeFields(v, b); }
+
+template <class V>
+void PolicyRolloutFields(V& v, PolicyRolloutStatus& r) {
+  v("pending", r.pending);
+  v("draining", r.draining);
+  v("rebooting", r.rebooting);
+  v("done", r.done);
+  v("failed", r.failed);
+  v("blocked", r.blocked);
+}
+void Fields(json_fields::Reader& v, PolicyRolloutStatus& r) { PolicyRolloutFields(v, r); }
+void Fields(json_fields::Writer& v, PolicyRolloutStatus& r) { PolicyRolloutFields(v, r); }
+
+template <class V>
 void PolicyStatusFields(V& v, RdmaNodePolicyStatus& s) {
   v("observedGeneration", s.observed_generation);
   v("matchedNodes", s.matched_nodes);
   v("readyNodes", s.ready_nodes);
+  v("rollout", s.rollout);
   v("conditions", s.conditions);
 }
 void Fields(json_fields::Reader& v, RdmaNodePolicyStatus& s) { PolicyStatusFields(v, s); }

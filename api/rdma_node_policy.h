@@ -118,10 +118,35 @@ struct RdmaNodePolicySpec {
   bool operator==(const RdmaNodePolicySpec&) const = default;
 };
 
+// A matched node whose drain does not finish: what still holds it.
+struct RolloutBlockedNode {
+  std::string node;
+  std::string message;            // the rollout's words, e.g. "drain timed out after 600s (...)"
+  std::vector<std::string> pods;  // "namespace/name" still to go
+  nlohmann::json unknown_fields;
+
+  bool operator==(const RolloutBlockedNode&) const = default;
+};
+
+// Where the disruption rollout of the policy's nodes stands (the operator's
+// rollout, operator/rollout_reconciler.h). Counts are of matched nodes.
+struct PolicyRolloutStatus {
+  int32_t pending = 0;    // waiting for a drain or reboot, not started (budget)
+  int32_t draining = 0;   // cordoned, pods being evicted
+  int32_t rebooting = 0;  // drained and granted: the agent reboots or applies
+  int32_t done = 0;       // finished for the spec they have now
+  int32_t failed = 0;     // aborted (drain timeout) or the agent failed: not retried for this spec
+  std::vector<RolloutBlockedNode> blocked;  // draining nodes that still have pods to go, at most 10
+  nlohmann::json unknown_fields;
+
+  bool operator==(const PolicyRolloutStatus&) const = default;
+};
+
 struct RdmaNodePolicyStatus {
   int64_t observed_generation = 0;
   int32_t matched_nodes = 0;
   int32_t ready_nodes = 0;
+  std::optional<PolicyRolloutStatus> rollout;
   std::vector<Condition> conditions;
   nlohmann::json unknown_fields;
 

@@ -31,17 +31,28 @@ void TrimManagedFields(json& obj) {
 void TrimNode(json& node) {
   TrimManagedFields(node);
   DropAnnotations(node);
+  json ready;
+  if (auto status = node.find("status"); status != node.end() && status->is_object()) {
+    if (auto conds = status->find("conditions"); conds != status->end() && conds->is_array())
+      for (json& c : *conds)
+        if (c.is_object() && c.value("type", "") == "Ready") {
+          KeepOnly(c, {"type", "status"});
+          ready = std::move(c);
+        }
+  }
   node.erase("status");
+  if (!ready.is_null()) node["status"]["conditions"] = json::array({std::move(ready)});
 }
 
 void TrimNodeState(json& state) {
   TrimManagedFields(state);
   auto status = state.find("status");
   if (status == state.end() || !status->is_object()) return;
-  KeepOnly(*status, {"syncState", "appliedGeneration", "observedGeneration", "interfaces"});
+  KeepOnly(*status, {"syncState", "appliedGeneration", "observedGeneration", "rebootRequired", "lastError",
+                     "interfaces"});
   auto interfaces = status->find("interfaces");
   if (interfaces == status->end() || !interfaces->is_array()) return;
-  for (auto& pf : *interfaces) KeepOnly(pf, {"pciAddress", "name", "vendor", "deviceID", "linkType", "totalVfs"});
+  for (auto& pf : *interfaces) KeepOnly(pf, {"pciAddress", "name", "vendor", "deviceID", "linkType", "totalVfs", "numVfs"});
 }
 
 void TrimCrd(json& crd) {

@@ -16,14 +16,19 @@
 
 namespace rdma_operator {
 
-// Node: metadata (no managedFields, no annotations) and spec; no status.
+// Node: metadata (no managedFields, no annotations) and spec; of status
+// only the Ready condition's type and status (the rollout counts NotReady
+// nodes against its budget), without its heartbeat times, so a heartbeat
+// leaves the cached Node as it was.
 void TrimNode(nlohmann::json& node);
 
 // RdmaNodeState: metadata (no managedFields) and spec whole; of status only
-// syncState, appliedGeneration, observedGeneration and, per reported PF,
-// what NIC selection reads (pciAddress, name, vendor, deviceID, linkType,
-// totalVfs). Conditions, VFs, firmware values and errors are the agent's
-// report to users; the operator decides on none of them.
+// syncState, appliedGeneration, observedGeneration, rebootRequired,
+// lastError (the rollout's decisions and its Failed message) and, per
+// reported PF, what NIC selection and the rollout read (pciAddress, name,
+// vendor, deviceID, linkType, totalVfs, numVfs). Conditions, VFs and
+// firmware values are the agent's report to users; the operator decides on
+// none of them.
 void TrimNodeState(nlohmann::json& state);
 
 // CustomResourceDefinition: metadata (no managedFields, no annotations:

@@ -55,13 +55,14 @@ TEST(CacheTrim, NodeStateKeepsWhatTheOperatorReadsAndWrites) {
     EXPECT_EQ(a.device_id, b.device_id);
     EXPECT_EQ(a.link_type, b.link_type);
     EXPECT_EQ(a.total_vfs, b.total_vfs);
+    EXPECT_EQ(a.num_vfs, b.num_vfs);  // the rollout compares it with the spec
     EXPECT_TRUE(a.vfs.empty());
     EXPECT_FALSE(a.firmware);
     EXPECT_EQ(a.node_guid, "");
   }
 }
 
-TEST(CacheTrim, NodeKeepsNameUidAndLabelsButNotStatus) {
+TEST(CacheTrim, NodeKeepsNameUidLabelsAndReadinessButNotTheRestOfStatus) {
   json node = {{"apiVersion", "v1"},
                {"kind", "Node"},
                {"metadata",
@@ -71,15 +72,26 @@ TEST(CacheTrim, NodeKeepsNameUidAndLabelsButNotStatus) {
                  {"labels", {{"rdma.dev/capable", "true"}}},
                  {"annotations", {{"volumes.kubernetes.io/controller-managed-attach-detach", "true"}}}}},
                {"spec", {{"unschedulable", true}}},
-               {"status", {{"images", json::array({{{"names", {"registry/huge:1"}}, {"sizeBytes", 1}}})}}}};
+               {"status",
+                {{"images", json::array({{{"names", {"registry/huge:1"}}, {"sizeBytes", 1}}})},
+                 {"conditions",
+                  {{{"type", "MemoryPressure"}, {"status", "False"}},
+                   {{"type", "Ready"},
+                    {"status", "False"},
+                    {"lastHeartbeatTime", "2026-12-04T10:00:00Z"},
+                    {"reason", "KubeletNotReady"}}}}}}};
+  json heartbeat = node;
+  heartbeat["status"]["conditions"][1]["lastHeartbeatTime"] = "2026-12-04T10:00:40Z";
   TrimNode(node);
+  TrimNode(heartbeat);
   EXPECT_EQ(node["metadata"]["name"], "worker-1");
   EXPECT_EQ(node["metadata"]["uid"], "u-1");
   EXPECT_EQ(node["metadata"]["resourceVersion"], "7");
   EXPECT_EQ(node["metadata"]["labels"]["rdma.dev/capable"], "true");
   EXPECT_EQ(node["spec"]["unschedulable"], true);
   EXPECT_FALSE(node["metadata"].contains("annotations"));
-  EXPECT_FALSE(node.contains("status"));
+  EXPECT_EQ(node["status"], json::parse(R"({"conditions":[{"type":"Ready","status":"False"}]})"));
+  EXPECT_EQ(heartbeat, node);  // a heartbeat changes nothing the operator keeps
 }
 
 TEST(CacheTrim, CrdKeepsNamesAndConditionsButNotSchemasOrAnnotations) {

@@ -99,7 +99,10 @@ bool InRollout(const std::optional<RolloutRecord>& r) {
 std::string SpecHash(const api::RdmaNodeStateSpec& spec) {
   api::RdmaNodeState s;
   s.spec.interfaces = spec.interfaces;
-  const std::string text = api::ToJson(s)["spec"].value("interfaces", json::array()).dump();
+  // An empty spec is left out of the JSON altogether.
+  const json doc = api::ToJson(s);
+  const json* written = doc.contains("spec") && doc["spec"].is_object() ? &doc["spec"] : nullptr;
+  const std::string text = written ? written->value("interfaces", json::array()).dump() : json::array().dump();
   uint64_t h = 1469598103934665603ull;
   for (unsigned char c : text) {
     h ^= c;
@@ -126,6 +129,9 @@ DisruptionNeed NeedOf(const api::RdmaNodeState& state) {
     const api::InterfaceStatus* have = api::FindInterface(st, want.pci_address);
     if (!have || have->num_vfs == want.num_vfs.value_or(0)) continue;
     for (const api::VfGroup& g : want.vf_groups) resources.insert(Extended(g.resource_name));
+    // No VF groups left (numVfs 0, or the policy is gone): the spec no
+    // longer says which resource the VFs being removed were advertised as.
+    if (want.vf_groups.empty()) resources.insert(kAnyRdmaResource);
   }
   need.resources.assign(resources.begin(), resources.end());
   return need;
@@ -170,8 +176,9 @@ DrainScope ScopeDrain(const std::vector<DrainPod>& pods, const std::string& kind
   for (const DrainPod& p : pods) {
     if (p.daemon_set || p.mirror || p.finished || p.tolerates_cordon) continue;
     if (kind != kKindReboot) {
+      const bool any = std::find(resources.begin(), resources.end(), kAnyRdmaResource) != resources.end();
       const bool holds = std::any_of(p.resources.begin(), p.resources.end(), [&](const std::string& r) {
-        return std::find(resources.begin(), resources.end(), r) != resources.end();
+        return (any && r.rfind("rdma.dev/", 0) == 0) || std::find(resources.begin(), resources.end(), r) != resources.end();
       });
       if (!holds) continue;
     }

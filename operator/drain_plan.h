@@ -55,6 +55,11 @@ inline constexpr char kStepIdle[] = "Idle";
 inline constexpr char kKindDrain[] = "Drain";    // VF count change: only pods holding the resources
 inline constexpr char kKindReboot[] = "Reboot";  // firmware change: every pod
 
+// In a drain's resources: every "rdma.dev/..." resource. NeedOf uses it for
+// a PF whose spec has no VF groups left (numVfs 0), where the spec no longer
+// names the resource its VFs were advertised as.
+inline constexpr char kAnyRdmaResource[] = "rdma.dev/*";
+
 // RolloutRecord.result
 inline constexpr char kResultDone[] = "Done";
 inline constexpr char kResultAborted[] = "Aborted";  // drain timed out with onDrainTimeout Abort
@@ -101,7 +106,8 @@ struct DisruptionNeed {
 // metadata.generation) that it waits (syncState Pending): with
 // rebootRequired for a reboot, otherwise for a drain. A drain's resources
 // are those of the VF groups of every PF whose reported numVfs differs from
-// the spec's (the PFs whose VFs are about to be removed).
+// the spec's (the PFs whose VFs are about to be removed), or
+// kAnyRdmaResource for such a PF without VF groups.
 DisruptionNeed NeedOf(const api::RdmaNodeState& state);
 
 // A Pod, reduced to what the drain decides on.

@@ -54,6 +54,10 @@ TEST(NeedOfTest, RebootDrainOrNothingFromTheAgentsReport) {
   DisruptionNeed drain = NeedOf(State(3, api::kSyncPending, false, 4, 8));
   EXPECT_EQ(drain.kind, kKindDrain);
   EXPECT_THAT(drain.resources, ElementsAre("rdma.dev/roce"));
+  // numVfs 0: no VF group says what the VFs were; every rdma.dev pod goes.
+  api::RdmaNodeState to_zero = State(3, api::kSyncPending, false, 0, 8);
+  to_zero.spec.interfaces[0].vf_groups.clear();
+  EXPECT_THAT(NeedOf(to_zero).resources, ElementsAre(kAnyRdmaResource));
   EXPECT_EQ(NeedOf(State(3, api::kSyncSucceeded)).kind, "");
   EXPECT_EQ(NeedOf(State(3, api::kSyncFailed, true)).kind, "");
   // A report on an older generation says nothing about the current spec.
@@ -103,6 +107,7 @@ TEST(ScopeDrainTest, AVfCountChangeDrainsOnlyPodsHoldingTheResource) {
   std::vector<DrainPod> pods = {Pod("web"), Pod("trainer", {"rdma.dev/roce"}), Pod("other", {"rdma.dev/ib"})};
   EXPECT_THAT(ScopeDrain(pods, kKindDrain, {"rdma.dev/roce"}).Blocking(), ElementsAre("ml/trainer"));
   EXPECT_THAT(ScopeDrain(pods, kKindReboot, {}).Blocking(), ElementsAre("ml/other", "ml/trainer", "ml/web"));
+  EXPECT_THAT(ScopeDrain(pods, kKindDrain, {kAnyRdmaResource}).Blocking(), ElementsAre("ml/other", "ml/trainer"));
 }
 
 TEST(RolloutRecordTest, RoundTripsThroughTheAnnotation) {
@@ -123,6 +128,9 @@ TEST(SpecHashTest, ChangesWithTheInterfacesOnly) {
   b.spec.interfaces[0].num_vfs = 4;
   EXPECT_NE(SpecHash(a.spec), SpecHash(b.spec));
   EXPECT_EQ(SpecHash(a.spec).size(), 16u);
+  // A node whose agent found no NIC has an empty spec (no "spec" in its JSON).
+  EXPECT_EQ(SpecHash(api::RdmaNodeStateSpec()), SpecHash(api::RdmaNodeStateSpec()));
+  EXPECT_NE(SpecHash(api::RdmaNodeStateSpec()), SpecHash(a.spec));
 }
 
 TEST(MayStartTest, AFailedOrAbortedRolloutIsNotRepeatedForTheSameSpec) {

@@ -44,7 +44,8 @@ Operator::Operator(std::shared_ptr<kube::Client> client, OperatorOptions options
       events_(client, RecorderOptions(options_)),
       node_state_reconciler_(ctx_),
       policy_status_reconciler_(ctx_),
-      network_reconciler_(ctx_) {
+      network_reconciler_(ctx_),
+      rollout_reconciler_(ctx_, options_.rollout) {
   ctx_.client = client;
   ctx_.events = &events_;
   ctx_.metrics = &manager_.metrics();
@@ -68,6 +69,7 @@ Operator::Operator(std::shared_ptr<kube::Client> client, OperatorOptions options
   ctx_.node_states = &manager_.AddInformer(RdmaNodeStates(), "", "", trimmed(TrimNodeState, true));
   ctx_.crds = &manager_.AddInformer(kube::resources::CustomResourceDefinitions(), "", "", trimmed(TrimCrd));
   node_state_reconciler_.RegisterMetrics(manager_.metrics());
+  rollout_reconciler_.RegisterMetrics(manager_.metrics());
 
   kube::ControllerOptions nodes;
   nodes.name = "rdmanodestate";
@@ -84,6 +86,13 @@ Operator::Operator(std::shared_ptr<kube::Client> client, OperatorOptions options
   networks.name = "rdmanetwork";
   network_loop_ = &manager_.AddController(networks, [this](const std::string& key, std::stop_token stop) {
     return network_reconciler_.Reconcile(key, stop);
+  });
+
+  kube::ControllerOptions rollout;
+  rollout.name = "rollout";
+  rollout.workers = 1;  // one key; the budget is decided in one place
+  rollout_loop_ = &manager_.AddController(rollout, [this](const std::string& key, std::stop_token stop) {
+    return rollout_reconciler_.Reconcile(key, stop);
   });
 
   ctx_.enqueue_network = [this](const std::string& key) { network_loop_->queue().Add(key); };
@@ -107,6 +116,8 @@ void Operator::EnqueueAllPolicies() {
 void Operator::EnqueueAllNetworks() {
   for (const auto& k : ctx_.networks->store().Keys()) network_loop_->queue().Add(k);
 }
+
+void Operator::EnqueueRollout() { rollout_loop_->queue().Add(kRolloutKey); }
 
 void Operator::EnqueueNodesSelectedBy(std::initializer_list<const nlohmann::json*> objs) {
   std::vector<api::RdmaNodePolicy> policies;
@@ -136,8 +147,13 @@ void Operator::AddHandlers() {
   nodes.on_add = [this](const nlohmann::json& n) {
     node_state_loop_->queue().Add(kube::NameOf(n));
     EnqueueAllPolicies();
+    EnqueueRollout();
   };
   nodes.on_update = [this](const nlohmann::json& old_obj, const nlohmann::json& new_obj) {
+    // Cordons and readiness (the cache keeps only the Ready condition's
+    // status, cache_trim.h) change the rollout's budget.
+    if (Field(old_obj, "spec") != Field(new_obj, "spec") || Field(old_obj, "status") != Field(new_obj, "status"))
+      EnqueueRollout();
     if (Field(old_obj, "metadata", "labels") == Field(new_obj, "metadata", "labels") &&
         kube::UidOf(old_obj) == kube::UidOf(new_obj) &&
         Field(old_obj, "metadata", "deletionTimestamp") == Field(new_obj, "metadata", "deletionTimestamp"))
@@ -154,16 +170,28 @@ void Operator::AddHandlers() {
   states.on_add = [this](const nlohmann::json& s) {
     node_state_loop_->queue().Add(kube::NameOf(s));
     EnqueueAllPolicies();
+    EnqueueRollout();
   };
   states.on_update = [this](const nlohmann::json& old_obj, const nlohmann::json& new_obj) {
     if (Field(old_obj, "status", "interfaces") != Field(new_obj, "status", "interfaces") ||
         Field(old_obj, "spec") != Field(new_obj, "spec") ||
         Field(old_obj, "metadata", "annotations") != Field(new_obj, "metadata", "annotations"))
       node_state_loop_->queue().Add(kube::NameOf(new_obj));
-    if (Field(old_obj, "status") != Field(new_obj, "status") || Field(old_obj, "spec") != Field(new_obj, "spec"))
+    // The rollout's record (an annotation) feeds the policies' rollout status.
+    const bool annotations = Field(old_obj, "metadata", "annotations") != Field(new_obj, "metadata", "annotations");
+    if (Field(old_obj, "status") != Field(new_obj, "status") || Field(old_obj, "spec") != Field(new_obj, "spec") ||
+        annotations)
       EnqueueAllPolicies();
+    // What the agent waits for, and the rollout's own record.
+    if (Field(old_obj, "status") != Field(new_obj, "status") || Field(old_obj, "spec") != Field(new_obj, "spec") ||
+        annotations)
+      EnqueueRollout();
   };
-  states.on_delete = states.on_add;
+  states.on_delete = [this](const nlohmann::json& s) {
+    node_state_loop_->queue().Add(kube::NameOf(s));
+    EnqueueAllPolicies();
+    EnqueueRollout();
+  };
   ctx_.node_states->AddEventHandler(states);
 
   // Policies: recompute the nodes the old or new selector picks, and every
@@ -173,6 +201,7 @@ void Operator::AddHandlers() {
     EnqueueNodesSelectedBy({&p});
     policy_status_loop_->queue().Add(kube::NameOf(p));
     EnqueueAllPolicies();
+    EnqueueRollout();
   };
   policies.on_update = [this](const nlohmann::json& old_obj, const nlohmann::json& new_obj) {
     if (kube::GenerationOf(old_obj) == kube::GenerationOf(new_obj) &&
@@ -181,10 +210,12 @@ void Operator::AddHandlers() {
     EnqueueNodesSelectedBy({&old_obj, &new_obj});  // what either selects
     policy_status_loop_->queue().Add(kube::NameOf(new_obj));
     EnqueueAllPolicies();
+    EnqueueRollout();
   };
   policies.on_delete = [this](const nlohmann::json& p) {
     EnqueueNodesSelectedBy({&p});
     EnqueueAllPolicies();
+    EnqueueRollout();
   };
   ctx_.policies->AddEventHandler(policies);
 

@@ -1,6 +1,6 @@
 // Operator wires the controllers of rdma-operator onto a kube::Manager:
 // informers for Nodes, RdmaNodePolicies, RdmaNetworks, RdmaNodeStates and
-// CRDs; the node-state, policy-status and network controllers; the event
+// CRDs; the node-state, policy-status, network and rollout controllers; the event
 // recorder; and the event handlers that decide which keys a change wakes
 // ("only the nodes a change affects"). main() parses flags and calls Run();
 // tests and the benchmark build one in-process the same way.
@@ -24,6 +24,7 @@
 #include "operator/node_state_reconciler.h"
 #include "operator/operator_context.h"
 #include "operator/policy_status_reconciler.h"
+#include "operator/rollout_reconciler.h"
 
 namespace rdma_operator {
 
@@ -36,6 +37,8 @@ struct OperatorOptions {
   // Status rollups wait this long after a node state change so a rollout
   // of many nodes is summed up in a few writes instead of one per node.
   std::chrono::milliseconds rollup_delay{250};
+  // Drain polling and eviction retry delays (rollout_reconciler.h).
+  RolloutOptions rollout;
 };
 
 class Operator {
@@ -56,6 +59,7 @@ class Operator {
   void EnqueueAllNodes();
   void EnqueueAllPolicies();
   void EnqueueAllNetworks();
+  void EnqueueRollout();
 
   OperatorOptions options_;
   kube::Manager manager_;
@@ -64,11 +68,13 @@ class Operator {
   NodeStateReconciler node_state_reconciler_;
   PolicyStatusReconciler policy_status_reconciler_;
   NetworkReconciler network_reconciler_;
+  RolloutReconciler rollout_reconciler_;
   // The loops that run the reconcilers above (owned by manager_); their
   // queues are where handlers and wake-ups put keys.
   kube::Controller* node_state_loop_ = nullptr;
   kube::Controller* policy_status_loop_ = nullptr;
   kube::Controller* network_loop_ = nullptr;
+  kube::Controller* rollout_loop_ = nullptr;  // one key: kRolloutKey
   std::unique_ptr<kube::HealthServer> metrics_server_;
 };
 

@@ -86,6 +86,7 @@ kube::Result<kube::ReconcileResult> PolicyStatusReconciler::Reconcile(const std:
   status.observed_generation = policy.metadata.generation.value_or(0);
   status.matched_nodes = rollup.matched_nodes;
   status.ready_nodes = rollup.ready_nodes;
+  status.rollout = rollup.rollout;
   auto flipped = ApplyConditions(&status.conditions, rollup.conditions, kube::FormatTime(kube::Clock::now()));
   // Compared as JSON (what the API holds), not as parsed structs.
   policy.status = before;

@@ -58,4 +58,22 @@ std::vector<std::string> PickNodesToDisrupt(const std::vector<RolloutNode>& node
   return picked;
 }
 
+DrainSettings StrictestDrain(const std::vector<const api::DisruptionSpec*>& disruptions) {
+  auto rank = [](const std::string& on_timeout) {
+    if (on_timeout == api::kOnDrainTimeoutAbort) return 2;
+    if (on_timeout == api::kOnDrainTimeoutForce) return 1;
+    return 0;
+  };
+  DrainSettings out;
+  bool first = true;
+  for (const api::DisruptionSpec* d : disruptions) {
+    const int32_t timeout = d && d->drain_timeout_seconds ? *d->drain_timeout_seconds : api::kDefaultDrainTimeoutSeconds;
+    const std::string on_timeout = d && d->on_drain_timeout ? *d->on_drain_timeout : api::kDefaultOnDrainTimeout;
+    if (first || timeout < out.timeout_seconds) out.timeout_seconds = timeout;
+    if (first || rank(on_timeout) > rank(out.on_timeout)) out.on_timeout = on_timeout;
+    first = false;
+  }
+  return out;
+}
+
 }  // namespace rdma_operator

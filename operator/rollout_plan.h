@@ -24,6 +24,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/rdma_node_policy.h"
+
 namespace rdma_operator {
 
 // Resolves a maxUnavailable value (an integer, "N%", or null for the
@@ -61,5 +63,19 @@ struct RolloutPolicyBudget {
 // cordoned node is counted already, so starting it uses no more budget.
 std::vector<std::string> PickNodesToDisrupt(const std::vector<RolloutNode>& nodes,
                                             const std::vector<RolloutPolicyBudget>& policies);
+
+// How a node's drain ends when it takes too long.
+struct DrainSettings {
+  int32_t timeout_seconds = api::kDefaultDrainTimeoutSeconds;
+  std::string on_timeout = api::kDefaultOnDrainTimeout;
+  bool operator==(const DrainSettings&) const = default;
+};
+
+// The strictest drain settings of the policies that select a node: the
+// shortest drainTimeoutSeconds, and of onDrainTimeout Abort over Force over
+// Wait (giving up harms no pod; deleting pods is worse than waiting for
+// them only for the pods). Unset fields take the CRD defaults; no policy
+// gives the defaults.
+DrainSettings StrictestDrain(const std::vector<const api::DisruptionSpec*>& disruptions);
 
 }  // namespace rdma_operator

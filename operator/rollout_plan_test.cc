@@ -98,5 +98,22 @@ TEST(PickNodesToDisruptTest, NodesNotNeedingDisruptionAreNotPicked) {
   EXPECT_THAT(PickNodesToDisrupt(nodes, {{"p", 2}}), IsEmpty());
 }
 
+TEST(StrictestDrainTest, ShortestTimeoutAndAbortOverForceOverWait) {
+  auto spec = [](std::optional<int32_t> timeout, std::optional<std::string> on) {
+    api::DisruptionSpec d;
+    d.drain_timeout_seconds = timeout;
+    d.on_drain_timeout = std::move(on);
+    return d;
+  };
+  const api::DisruptionSpec wait300 = spec(300, "Wait"), force900 = spec(900, "Force"), abort = spec(std::nullopt, "Abort"),
+                            unset = spec(std::nullopt, std::nullopt);
+  EXPECT_EQ(StrictestDrain({}), (DrainSettings{600, "Wait"}));  // CRD defaults
+  EXPECT_EQ(StrictestDrain({nullptr}), (DrainSettings{600, "Wait"}));  // policy without disruption
+  EXPECT_EQ(StrictestDrain({&unset}), (DrainSettings{600, "Wait"}));
+  EXPECT_EQ(StrictestDrain({&wait300, &force900}), (DrainSettings{300, "Force"}));
+  EXPECT_EQ(StrictestDrain({&force900, &abort}), (DrainSettings{600, "Abort"}));
+  EXPECT_EQ(StrictestDrain({&abort, &wait300, &force900}), (DrainSettings{300, "Abort"}));
+}
+
 }  // namespace
 }  // namespace rdma_operator

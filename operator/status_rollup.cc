@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "operator/drain_plan.h"
 #include "operator/nic_selection.h"
 #include "operator/policy_merge.h"
 
@@ -84,12 +85,45 @@ void PolicyRollupBuilder::Add(const NodeView& node) {
     if (p.policy == name && problems_.size() < 3) problems_.push_back(p.message);
   if (!m.applied_policies.count(name)) return;
   ++matched_nodes_;
+  AddRollout(node);
   if (node.state && NodeApplied(*node.state) && SpecCarriesPolicy(node.state->spec, m.spec, name)) {
     ++ready_nodes_;
   } else if (node.state && node.state->status && node.state->status->sync_state == api::kSyncFailed) {
     failed_.push_back(node.name);
   } else {
     waiting_.push_back(node.name);
+  }
+}
+
+void PolicyRollupBuilder::AddRollout(const NodeView& node) {
+  if (!node.state) return;
+  auto it = node.state->metadata.annotations.find(kRolloutAnnotation);
+  const std::optional<RolloutRecord> record =
+      it == node.state->metadata.annotations.end() ? std::nullopt : ParseRolloutRecord(it->second);
+  if (InRollout(record)) {
+    if (record->step == kStepDraining) {
+      ++rollout_.draining;
+      if (!record->blocking_pods.empty() && rollout_.blocked.size() < 10)
+        rollout_.blocked.push_back({node.name, record->message, record->blocking_pods, {}});
+      if (record->stalled) stalled_.push_back(node.name + ": " + record->message);
+    } else if (record->step == kStepGranted) {
+      ++rollout_.rebooting;
+    } else if (record->result == kResultDone) {  // Uncordoning
+      ++rollout_.done;
+    } else {
+      ++rollout_.failed;
+      rollout_failed_.push_back(node.name + ": " + record->message);
+    }
+    return;
+  }
+  const bool for_this_spec = record && record->step == kStepIdle && record->spec_hash == SpecHash(node.state->spec);
+  if (for_this_spec && record->result != kResultDone) {
+    ++rollout_.failed;  // not started again for this spec (MayStart)
+    rollout_failed_.push_back(node.name + ": " + record->message);
+  } else if (!NeedOf(*node.state).kind.empty()) {
+    ++rollout_.pending;
+  } else if (for_this_spec) {
+    ++rollout_.done;
   }
 }
 
@@ -100,11 +134,14 @@ PolicyRollup PolicyRollupBuilder::Finish() const {
     std::string msg = "invalid spec, nothing is applied: " + api::Summarize(errors_);
     r.conditions = {Cond(api::kConditionReady, false, api::kReasonInvalidSpec, msg, gen),
                     Cond(api::kConditionProgressing, false, api::kReasonInvalidSpec, "fix the spec", gen),
-                    Cond(api::kConditionDegraded, true, api::kReasonInvalidSpec, msg, gen)};
+                    Cond(api::kConditionDegraded, true, api::kReasonInvalidSpec, msg, gen),
+                    Cond(kConditionReconciling, false, api::kReasonInvalidSpec, "fix the spec", gen),
+                    Cond(kConditionStalled, true, api::kReasonInvalidSpec, msg, gen)};
     return r;
   }
   r.matched_nodes = matched_nodes_;
   r.ready_nodes = ready_nodes_;
+  r.rollout = rollout_;
 
   std::string degraded_reason, degraded_msg;
   auto add = [&](std::string_view reason, const std::string& msg) {
@@ -117,6 +154,10 @@ PolicyRollup PolicyRollupBuilder::Finish() const {
     add(api::kReasonConflict, msg);
   }
   for (const auto& p : problems_) add(api::kReasonInvalidSpec, p);
+  if (!rollout_failed_.empty())
+    add("RolloutFailed", std::to_string(rollout_failed_.size()) + " node rollout" +
+                             (rollout_failed_.size() == 1 ? "" : "s") + " aborted or failed, not retried for this spec (" +
+                             Names(rollout_failed_, 3) + ")");
   if (!failed_.empty())
     add("ApplyFailed", std::to_string(failed_.size()) + " node" + (failed_.size() == 1 ? "" : "s") +
                            " failed to apply it: " + Names(failed_) + " (see their RdmaNodeState status.lastError)");
@@ -135,6 +176,33 @@ PolicyRollup PolicyRollupBuilder::Finish() const {
   r.conditions.push_back(Cond(api::kConditionDegraded, degraded,
                               degraded ? std::string_view(degraded_reason) : api::kReasonApplied,
                               degraded ? degraded_msg : "", gen));
+
+  const api::PolicyRolloutStatus& ro = rollout_;
+  const int32_t moving = ro.pending + ro.draining + ro.rebooting;
+  const std::string rollout_counts = std::to_string(ro.draining) + " draining, " + std::to_string(ro.rebooting) +
+                                     " rebooting, " + std::to_string(ro.pending) + " pending, " +
+                                     std::to_string(ro.done) + " done, " + std::to_string(ro.failed) + " failed";
+  r.conditions.push_back(Cond(kConditionReconciling, moving > 0 || !waiting_.empty(),
+                              moving > 0 ? std::string_view("RollingOut")
+                                         : (waiting_.empty() ? api::kReasonApplied : api::kReasonApplying),
+                              moving > 0 ? "disruption rollout: " + rollout_counts
+                                         : (waiting_.empty() ? counts : counts + "; waiting for " + Names(waiting_)),
+                              gen));
+  std::string stalled_msg;
+  std::string_view stalled_reason = api::kReasonApplied;
+  if (!stalled_.empty()) {
+    stalled_reason = "DrainTimedOut";
+    stalled_msg = Names(stalled_, 3);
+    for (const api::RolloutBlockedNode& b : ro.blocked)
+      if (std::find_if(stalled_.begin(), stalled_.end(), [&](const std::string& s) {
+            return s.rfind(b.node + ": ", 0) == 0;
+          }) != stalled_.end())
+        stalled_msg += "; " + b.node + " is blocked by " + Names(b.pods, 5);
+  } else if (!rollout_failed_.empty()) {
+    stalled_reason = "RolloutFailed";
+    stalled_msg = Names(rollout_failed_, 3);
+  }
+  r.conditions.push_back(Cond(kConditionStalled, !stalled_msg.empty(), stalled_reason, stalled_msg, gen));
   return r;
 }
 

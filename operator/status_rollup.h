@@ -27,8 +27,19 @@ struct NodeView {
 struct PolicyRollup {
   int32_t matched_nodes = 0;
   int32_t ready_nodes = 0;
-  std::vector<api::Condition> conditions;  // Ready, Progressing, Degraded; no times
+  api::PolicyRolloutStatus rollout;  // from each matched node's rdma.dev/rollout record
+  // Ready, Progressing, Degraded, and kstatus' Reconciling (a node is
+  // pending, draining or rebooting) and Stalled (a drain timed out with
+  // onDrainTimeout Wait, or a node's rollout was aborted or failed); no
+  // times.
+  std::vector<api::Condition> conditions;
 };
+
+// kstatus condition types (sigs.k8s.io/cli-utils/pkg/kstatus): tools such as
+// Flux read a resource as in progress while Reconciling is True and as
+// failed while Stalled is True, without configuration.
+inline constexpr std::string_view kConditionReconciling = "Reconciling";
+inline constexpr std::string_view kConditionStalled = "Stalled";
 
 // errors: api::Validate(policy) (and JSON type errors); when non-empty the
 // policy configures nothing and is Degraded/InvalidSpec. valid_policies:
@@ -54,7 +65,12 @@ class PolicyRollupBuilder {
   const api::FieldErrors& errors_;
   const std::vector<const api::RdmaNodePolicy*>& valid_policies_;
   int32_t matched_nodes_ = 0, ready_nodes_ = 0;
+  // The rollout's counts and words, from the node's record.
+  void AddRollout(const NodeView& node);
+
   std::vector<std::string> conflicts_, problems_, failed_, waiting_;
+  api::PolicyRolloutStatus rollout_;
+  std::vector<std::string> stalled_, rollout_failed_;  // "node: message"
   std::set<std::string> conflicting_nodes_;
 };
 

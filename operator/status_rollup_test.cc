@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "operator/drain_plan.h"
 #include "operator/policy_merge.h"
 #include "operator/test_objects.h"
 
@@ -67,32 +68,32 @@ TEST(RollUpPolicy, CountsMatchedAndReadyNodesAndSaysWhoIsStillApplying) {
   };
   const std::map<std::string, std::string> yes = {{"rdma", "yes"}};
   const Case cases[] = {
-      {"no nodes", {}, 0, 0, {"Ready=True/Applied", "Progressing=False/Applied", "Degraded=False/Applied"}},
+      {"no nodes", {}, 0, 0, {"Ready=True/Applied", "Progressing=False/Applied", "Degraded=False/Applied", "Reconciling=False/Applied", "Stalled=False/Applied"}},
       {"all applied",
        {{"n1", yes, &applied}},
        1,
        1,
-       {"Ready=True/Applied", "Progressing=False/Applied", "Degraded=False/Applied"}},
+       {"Ready=True/Applied", "Progressing=False/Applied", "Degraded=False/Applied", "Reconciling=False/Applied", "Stalled=False/Applied"}},
       {"one behind",
        {{"n1", yes, &applied}, {"n2", yes, &stale}},
        2,
        1,
-       {"Ready=False/Applying", "Progressing=True/Applying", "Degraded=False/Applied"}},
+       {"Ready=False/Applying", "Progressing=True/Applying", "Degraded=False/Applied", "Reconciling=True/Applying", "Stalled=False/Applied"}},
       {"not selected or no NICs reported do not count",
        {{"n1", {}, &applied}, {"n9", yes, nullptr}},
        0,
        0,
-       {"Ready=True/Applied", "Progressing=False/Applied", "Degraded=False/Applied"}},
+       {"Ready=True/Applied", "Progressing=False/Applied", "Degraded=False/Applied", "Reconciling=False/Applied", "Stalled=False/Applied"}},
       {"a node in sync with a spec without the policy is still applying",
        {{"n1", yes, &applied}, {"n4", yes, &unwritten}},
        2,
        1,
-       {"Ready=False/Applying", "Progressing=True/Applying", "Degraded=False/Applied"}},
+       {"Ready=False/Applying", "Progressing=True/Applying", "Degraded=False/Applied", "Reconciling=True/Applying", "Stalled=False/Applied"}},
       {"a failed node degrades",
        {{"n1", yes, &applied}, {"n3", yes, &failed}},
        2,
        1,
-       {"Ready=False/ApplyFailed", "Progressing=False/Applied", "Degraded=True/ApplyFailed"}},
+       {"Ready=False/ApplyFailed", "Progressing=False/Applied", "Degraded=True/ApplyFailed", "Reconciling=False/Applied", "Stalled=False/Applied"}},
   };
   for (const Case& c : cases) {
     PolicyRollup r = RollUpPolicy(policy, {}, {&policy}, c.nodes);
@@ -115,11 +116,71 @@ TEST(RollUpPolicy, CountsMatchedAndReadyNodesAndSaysWhoIsStillApplying) {
   EXPECT_THAT(Message(bad.conditions, "Degraded"), HasSubstr("n3"));
 }
 
+TEST(RollUpPolicy, RolloutCountsEachNodeOnceAndStalledNamesTheBlockingPods) {
+  auto policy = Policy("p", Spec(10, 4));
+  const std::map<std::string, std::string> yes = {{"rdma", "yes"}};
+  auto with_record = [&](const std::string& node, const char* sync, std::optional<RolloutRecord> record) {
+    api::RdmaNodeState s = State(node, 2, sync, 1);
+    s.spec = Written(policy, node);
+    s.status->observed_generation = 2;
+    if (record) {
+      record->spec_hash = SpecHash(s.spec);
+      s.metadata.annotations[kRolloutAnnotation] = RolloutRecordText(*record);
+    }
+    return s;
+  };
+  auto record = [](const char* step, const char* result = "") {
+    RolloutRecord r;
+    r.step = step;
+    r.kind = kKindReboot;
+    r.result = result;
+    return r;
+  };
+  RolloutRecord stalled = record(kStepDraining);
+  stalled.stalled = true;
+  stalled.blocking_pods = {"ml/trainer-0"};
+  stalled.message = "drain timed out after 60s (onDrainTimeout Wait): still trying; blocked by 1 pod(s)";
+  auto n1 = with_record("n1", api::kSyncPending, stalled);
+  auto n2 = with_record("n2", api::kSyncPending, record(kStepGranted));
+  auto n3 = with_record("n3", api::kSyncPending, std::nullopt);  // waits, not started
+  auto n4 = with_record("n4", api::kSyncSucceeded, record(kStepIdle, kResultDone));
+  n4.status->applied_generation = 2;
+  RolloutRecord aborted = record(kStepIdle, kResultAborted);
+  aborted.message = "drain timed out after 60s (onDrainTimeout Abort); 1 pod(s) still on the node";
+  auto n5 = with_record("n5", api::kSyncPending, aborted);  // still waits, but not retried for this spec
+  PolicyRollup r = RollUpPolicy(policy, {}, {&policy},
+                                {{"n1", yes, &n1}, {"n2", yes, &n2}, {"n3", yes, &n3}, {"n4", yes, &n4}, {"n5", yes, &n5}});
+  EXPECT_EQ(r.rollout.draining, 1);
+  EXPECT_EQ(r.rollout.rebooting, 1);
+  EXPECT_EQ(r.rollout.pending, 1);
+  EXPECT_EQ(r.rollout.done, 1);
+  EXPECT_EQ(r.rollout.failed, 1);
+  ASSERT_EQ(r.rollout.blocked.size(), 1u);
+  EXPECT_EQ(r.rollout.blocked[0].node, "n1");
+  EXPECT_THAT(r.rollout.blocked[0].pods, ::testing::ElementsAre("ml/trainer-0"));
+  const api::Condition* reconciling = api::FindCondition(r.conditions, "Reconciling");
+  ASSERT_NE(reconciling, nullptr);
+  EXPECT_EQ(reconciling->status, "True");
+  EXPECT_THAT(reconciling->message, HasSubstr("1 draining, 1 rebooting, 1 pending, 1 done, 1 failed"));
+  const api::Condition* st = api::FindCondition(r.conditions, "Stalled");
+  ASSERT_NE(st, nullptr);
+  EXPECT_EQ(st->status, "True");
+  EXPECT_EQ(st->reason, "DrainTimedOut");
+  EXPECT_THAT(st->message, HasSubstr("n1 is blocked by ml/trainer-0"));
+  EXPECT_THAT(Message(r.conditions, "Degraded"), HasSubstr("n5: drain timed out after 60s (onDrainTimeout Abort)"));
+
+  // Without the stalled node, the aborted one is what Stalled says.
+  PolicyRollup rest = RollUpPolicy(policy, {}, {&policy}, {{"n4", yes, &n4}, {"n5", yes, &n5}});
+  EXPECT_EQ(api::FindCondition(rest.conditions, "Stalled")->reason, "RolloutFailed");
+  EXPECT_EQ(api::FindCondition(rest.conditions, "Reconciling")->status, "True");  // n5 still waits to apply
+}
+
 TEST(RollUpPolicy, InvalidSpecIsDegradedWithTheFieldsToFix) {
   auto policy = Policy("p", Spec(10, 4));
   PolicyRollup r = RollUpPolicy(policy, {{"spec.numVfs", "must be at most 256"}}, {}, {});
   EXPECT_EQ(Summary(r.conditions), (std::vector<std::string>{"Ready=False/InvalidSpec", "Progressing=False/InvalidSpec",
-                                                             "Degraded=True/InvalidSpec"}));
+                                                             "Degraded=True/InvalidSpec", "Reconciling=False/InvalidSpec",
+                                                             "Stalled=True/InvalidSpec"}));
   EXPECT_THAT(Message(r.conditions, "Degraded"), HasSubstr("spec.numVfs: must be at most 256"));
 }
 

@@ -111,8 +111,10 @@ sandbox: ready at $url. In another shell (the sandbox has its own network namesp
   k() { ip netns exec $ns kubectl --kubeconfig $state/kubeconfig "\$@"; }
   k apply -f docs/examples/roce-policy.yaml
   k get rdma                                   # policies, node states, networks
-  k patch rns $node --type merge -p '{"spec":{"disruption":{"rebootAllowed":true}}}'   # grant the firmware reboot
-  k wait rns/$node --for=condition=Ready --timeout=60s; k get rns $node -o yaml
+  k wait rns/$node --for=condition=Ready --timeout=60s   # the operator cordons, drains, grants the firmware
+                                               # reboot (simulated), the agent verifies, the operator uncordons
+  k get events --field-selector involvedObject.kind=RdmaNodeState   # each rollout step
+  k get rnp roce-cx5 -o jsonpath='{.status.rollout}'; echo; k get rns $node -o yaml
   ip -n $ns -br link                           # the VFs, as netdevs
   k get rns $node -o jsonpath='{.status.rdmaNamespaceMode}'   # Exclusive: the simulated node holds the RDMA
                                                # netns mode (this kernel has no RDMA core)

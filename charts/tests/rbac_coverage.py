@@ -6,7 +6,9 @@ chart's ServiceAccounts, Roles, ClusterRoles and bindings from
 deploy/rdma-operator.yaml applied, the operator and an agent (with an empty
 sysfs: it finds no NIC, but creates, watches and reports its node's
 RdmaNodeState), each authenticated as the ServiceAccount the chart creates,
-through the docs' examples being applied and deleted. Then every logged
+through the docs' examples being applied and deleted, and a rollout (cordon,
+eviction, reboot grant, uncordon) of a second node whose agent the script
+plays. Then every logged
 request (verb, group, resource/subresource, namespace) of each component
 must have been allowed by the server (no 403) and by the Roles and
 ClusterRoles deploy/rdma-operator.yaml binds to that ServiceAccount (the
@@ -104,7 +106,8 @@ class Cluster:
         return r.stdout
 
     def start(self, name, argv):
-        p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.work, name + ".log"), "w"))
+        log = open(os.path.join(self.work, name + ".log"), "w")
+        p = subprocess.Popen(argv, stdout=log, stderr=log)
         self.procs.append(p)
         return p
 
@@ -125,6 +128,54 @@ class Cluster:
                 except subprocess.TimeoutExpired:
                     p.kill()
                     p.wait()
+
+
+def rollout_node_b(c, work):
+    """The operator's rollout on node-b, whose "agent" is this script (as
+    admin): it reports a ConnectX PF, then that the policy's firmware change
+    waits for a reboot; the operator cordons node-b, evicts its pod, grants
+    the reboot, and uncordons once the script reports the spec applied."""
+    node = {"apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": "node-b", "labels": {"rdma.dev/roce": "true", "kubernetes.io/os": "linux"}}}
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "app", "namespace": "ml"},
+           "spec": {"nodeName": "node-b", "containers": [{"name": "c", "image": "busybox"}]}}
+    state = {"apiVersion": "rdma.dev/v1alpha1", "kind": "RdmaNodeState", "metadata": {"name": "node-b"}}
+    for name, obj in (("node-b.json", node), ("pod.json", pod), ("rns-b.json", state)):
+        with open(os.path.join(work, name), "w") as f:
+            json.dump(obj, f)
+        # The operator may have created node-b's RdmaNodeState first (the
+        # policy selects node-b).
+        c.kubectl("create", "-f", os.path.join(work, name), check=name != "rns-b.json")
+
+    def get_state():
+        return json.loads(c.kubectl("get", "rdmanodestates", "node-b", "-o", "json"))
+
+    def report(status):
+        s = get_state()
+        s["status"] = status
+        with open(os.path.join(work, "rns-b-status.json"), "w") as f:
+            json.dump(s, f)
+        c.kubectl("replace", "--subresource", "status", "-f", os.path.join(work, "rns-b-status.json"))
+
+    pf = {"pciAddress": "0000:41:00.0", "name": "ens1f0", "vendor": "15b3", "deviceID": "1017", "totalVfs": 16}
+    report({"interfaces": [pf]})
+    c.wait_for("the operator to write node-b's spec", lambda: get_state()["spec"].get("interfaces"))
+    gen = get_state()["metadata"]["generation"]
+    report({"interfaces": [pf], "observedGeneration": gen, "syncState": "Pending", "rebootRequired": True})
+    def evicted():
+        out = c.kubectl("get", "pod", "app", "-n", "ml", "-o", "json", check=False)
+        return not out or "deletionTimestamp" in json.loads(out)["metadata"]
+
+    c.wait_for("the operator to cordon node-b and evict its pod", evicted)
+    # What the kubelet does once the containers stopped.
+    c.kubectl("delete", "pod", "app", "-n", "ml", "--grace-period=0", "--force", "--ignore-not-found")
+    c.wait_for("the operator to grant node-b's reboot",
+               lambda: get_state()["spec"].get("disruption", {}).get("rebootAllowed") is True)
+    gen = get_state()["metadata"]["generation"]
+    report({"interfaces": [pf], "observedGeneration": gen, "appliedGeneration": gen, "syncState": "Succeeded"})
+    c.wait_for("the operator to finish node-b's rollout and uncordon it",
+               lambda: '"result":"Done"' in get_state()["metadata"].get("annotations", {}).get("rdma.dev/rollout", "")
+               and not json.loads(c.kubectl("get", "node", "node-b", "-o", "json")).get("spec", {}).get("unschedulable"))
 
 
 def main():
@@ -181,6 +232,7 @@ def main():
                                                    "-o", "name", check=False))
         c.wait_for("the policy's status", lambda: "matchedNodes" in c.kubectl(
             "get", "rdmanodepolicies", "roce-cx5", "-o", "json", check=False))
+        rollout_node_b(c, work)
         # No drift: once the operator has reconciled, applying the examples
         # again changes nothing (kubectl diff exits 0 when there is no
         # difference, 1 when there is one).

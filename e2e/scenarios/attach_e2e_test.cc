@@ -230,8 +230,9 @@ class AttachE2E : public ::testing::Test {
     return node.value("/status/allocatable"_json_pointer, json::object()).value(kResource, "");
   }
 
-  // The docs' policy on every node, with the one reboot each node needs
-  // granted, until every node advertises its VF.
+  // The docs' policy on every node, until every node advertises its VF.
+  // Nobody grants the firmware reboot each node needs by hand: the
+  // operator's rollout drains the node, grants it, and uncordons.
   void RollOutTheDocsPolicy() {
     StartOperator();
     CreateFrom("docs/examples/roce-policy.yaml", kPolicies);
@@ -239,8 +240,6 @@ class AttachE2E : public ::testing::Test {
       WaitForNodeState(n, n.name + ": the operator wrote the policy into the spec", [](const json& o) {
         return o.value("/spec/interfaces/0/numVfs"_json_pointer, -1) == 1;
       });
-      json grant = {{"spec", {{"disruption", {{"rebootAllowed", true}}}}}};
-      ASSERT_TRUE(client_->Patch(kNodeStates, "", n.name, kube::PatchType::kMerge, grant).ok());
     }
     for (auto& n : nodes_) {
       WaitForNodeState(
@@ -252,6 +251,14 @@ class AttachE2E : public ::testing::Test {
           },
           60s);
       WaitForNode(n, n.name + ": allocatable rdma.dev/roce 1", [](const json& node) { return Allocatable(node) == "1"; });
+      WaitForNodeState(n, n.name + ": the rollout finished and took its grant back", [](const json& o) {
+        const std::string record = o.value("/metadata/annotations/rdma.dev~1rollout"_json_pointer, "");
+        return record.find("\"result\":\"Done\"") != std::string::npos &&
+               record.find("\"step\":\"Idle\"") != std::string::npos && !o["spec"].contains("disruption");
+      });
+      WaitForNode(n, n.name + ": uncordoned", [](const json& node) {
+        return !node.value("/spec/unschedulable"_json_pointer, false);
+      });
     }
   }
 
@@ -435,7 +442,10 @@ TEST_F(AttachE2E, AVfWhoseGuidIsZeroedTurnsUnhealthyAndBack) {
 // namespace, where pod attachment 2/2 will put it; here moved by hand as the
 // seed write-up did): the agent waits for the drain, the VF turns Unhealthy
 // so kubelet hands it to no new pod, and the pod keeps running.
-TEST_F(AttachE2E, LoweringNumVfsWhileAPodHoldsAVfWaitsForTheDrain) {
+// The operator's rollout drains only what the change needs: the pod holding
+// a VF of the resource is evicted, then the VFs go, and the node is
+// uncordoned.
+TEST_F(AttachE2E, LoweringNumVfsWhileAPodHoldsAVfDrainsThatPodFirst) {
   nodes_.reserve(1);
   AddNode(1);
   RollOutTheDocsPolicy();
@@ -449,17 +459,29 @@ TEST_F(AttachE2E, LoweringNumVfsWhileAPodHoldsAVfWaitsForTheDrain) {
 
   json patch = {{"spec", {{"numVfs", 0}}}};
   ASSERT_TRUE(client_->Patch(kPolicies, "", "roce-cx5", kube::PatchType::kMerge, patch).ok());
-  json o = WaitForNodeState(n, "the VF count change waits for the drain", [](const json& o) {
+  WaitForNodeState(n, "the rollout drains the node for the VF count change", [](const json& o) {
+    const std::string record = o.value("/metadata/annotations/rdma.dev~1rollout"_json_pointer, "");
     return o.value("/spec/interfaces/0/numVfs"_json_pointer, -1) == 0 &&
-           o.value("/status/syncState"_json_pointer, "") == "Pending" &&
-           o.dump().find("waits for spec.disruption.drained") != std::string::npos;
+           record.find("\"kind\":\"Drain\"") != std::string::npos &&
+           record.find("rdma.dev/") != std::string::npos;  // numVfs 0: every rdma.dev resource
   });
-  WaitForNode(n, "allocatable 0: the VF is Unhealthy while its PF waits",
-              [](const json& node) { return Allocatable(node) == "0"; });
-  EXPECT_EQ(o.value("/status/interfaces/0/numVfs"_json_pointer, -1), 1) << "the VF is still there";
-  auto still = client_->Get(kube::resources::Pods(), "default", "holder");
-  ASSERT_TRUE(still.ok());
-  EXPECT_EQ(still->value("/status/phase"_json_pointer, ""), "Running");
+  WaitFor(
+      "the pod holding the VF is evicted and gone",
+      [&]() -> kube::Result<json> {
+        auto p = client_->Get(kube::resources::Pods(), "default", "holder");
+        if (!p.ok() && kube::IsNotFound(p.error())) return json{{"gone", true}};
+        return p;
+      },
+      [](const json& p) { return p.contains("gone"); });
+  WaitForNodeState(n, "the VFs are removed and the node state is applied", [](const json& o) {
+    return o.value("/status/syncState"_json_pointer, "") == "Succeeded" &&
+           o.value("/status/interfaces/0/numVfs"_json_pointer, -1) == 0;
+  });
+  WaitForNodeState(n, "the rollout is done", [](const json& o) {
+    return o.value("/metadata/annotations/rdma.dev~1rollout"_json_pointer, "").find("\"result\":\"Done\"") !=
+           std::string::npos;
+  });
+  WaitForNode(n, "uncordoned", [](const json& node) { return !node.value("/spec/unschedulable"_json_pointer, false); });
 }
 
 }  // namespace

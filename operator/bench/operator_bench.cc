@@ -8,6 +8,15 @@
 //      that follow (server-side, from the watch: should be exactly 10);
 //   3. reads the operator's RSS (VmRSS, and VmHWM = peak) at N nodes.
 // Prints each run and the median / min / max. Not a test: no assertions.
+//
+// --scenario rollout: the disruption rollout instead (issue 13). N nodes
+// with one PF each, a policy whose firmware change needs a reboot, with
+// disruption.maxUnavailable (default 10%); in-process scripted agents
+// report "Pending, reboot required", and once granted "reboot" for
+// --reboot-seconds (a timer) and report the generation applied. It times
+// the whole rollout against the ideal (waves x reboot time) and, per node,
+// the operator's own overhead: from a node's rollout done to the next
+// node's cordon, seen through watches.
 // docs/operator.md has the figures and how to reproduce them.
 #include <signal.h>
 #include <spawn.h>
@@ -22,9 +31,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <cmath>
 #include <iostream>
+#include <iterator>
+#include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "kube/command_line.h"
@@ -35,6 +48,7 @@
 #include "kube/integration/testapi_process.h"
 #include "operator/integration/operator_process.h"
 #include "operator/resources.h"
+#include "operator/rollout_plan.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -252,6 +266,275 @@ RunResult OneRun(const std::string& testapi, const std::string& operator_bin, co
   return r;
 }
 
+// ---- --scenario rollout ------------------------------------------------------
+
+double Seconds(SteadyClock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// The agents of every node, played in-process from a watch of the node
+// states: a spec of a new generation -> "Pending, reboot required"; a
+// reboot grant -> after the reboot time, "applied" (the firmware took, so
+// every later generation applies at once).
+class ScriptedAgents {
+ public:
+  ScriptedAgents(std::shared_ptr<kube::Client> client, std::chrono::milliseconds reboot)
+      : client_(std::move(client)), reboot_(reboot) {
+    informer_ = std::make_unique<kube::Informer>(client_, rdma_operator::RdmaNodeStates(), "", "", kube::InformerOptions{});
+    kube::EventHandler h;
+    h.on_add = [this](const json& o) { Wake(o); };
+    h.on_update = [this](const json&, const json& o) { Wake(o); };
+    informer_->AddEventHandler(h);
+    worker_ = std::jthread([this](std::stop_token stop) { Work(stop); });
+    informer_->Start();
+    informer_->WaitForSync(60s);
+  }
+  ~ScriptedAgents() {
+    informer_->Stop();
+    worker_.request_stop();
+    cv_.notify_all();
+  }
+
+ private:
+  void Wake(const json& o) {
+    std::lock_guard l(mu_);
+    queue_.insert(kube::NameOf(o));
+    cv_.notify_all();
+  }
+  void Work(std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      std::string name;
+      {
+        std::unique_lock l(mu_);
+        auto next_due = due_.empty() ? SteadyClock::time_point::max() : due_.begin()->first;
+        cv_.wait_until(l, next_due, [&] { return stop.stop_requested() || !queue_.empty() ||
+                                                 (!due_.empty() && due_.begin()->first <= SteadyClock::now()); });
+        if (stop.stop_requested()) return;
+        if (!due_.empty() && due_.begin()->first <= SteadyClock::now()) {
+          name = due_.begin()->second;
+          rebooted_.insert(name);
+          due_.erase(due_.begin());
+        } else if (!queue_.empty()) {
+          name = *queue_.begin();
+          queue_.erase(queue_.begin());
+        } else {
+          continue;
+        }
+      }
+      Step(name);
+    }
+  }
+  void Step(const std::string& name) {
+    auto got = client_->Get(rdma_operator::RdmaNodeStates(), "", name);
+    if (!got.ok()) return;
+    json s = *got;
+    const int64_t gen = kube::GenerationOf(s);
+    const json spec = s.value("spec", json::object());
+    if (!spec.contains("interfaces") || spec["interfaces"].empty()) return;
+    const json status = s.value("status", json::object());
+    if (status.value("appliedGeneration", int64_t{0}) == gen && status.value("syncState", "") == "Succeeded") return;
+    bool rebooted, rebooting;
+    {
+      std::lock_guard l(mu_);
+      rebooted = rebooted_.count(name) > 0;
+      rebooting = std::any_of(due_.begin(), due_.end(), [&](const auto& d) { return d.second == name; });
+    }
+    if (rebooting) return;
+    const bool granted = spec.contains("disruption") && spec["disruption"].value("rebootAllowed", false);
+    if (!rebooted && granted) {
+      std::lock_guard l(mu_);
+      due_.emplace(SteadyClock::now() + reboot_, name);
+      cv_.notify_all();
+      return;
+    }
+    if (rebooted) {
+      s["status"]["observedGeneration"] = gen;
+      s["status"]["appliedGeneration"] = gen;
+      s["status"]["syncState"] = "Succeeded";
+      s["status"]["rebootRequired"] = false;
+    } else if (status.value("observedGeneration", int64_t{0}) != gen || status.value("syncState", "") != "Pending") {
+      s["status"]["observedGeneration"] = gen;
+      s["status"]["syncState"] = "Pending";
+      s["status"]["rebootRequired"] = true;
+    } else {
+      return;
+    }
+    if (!client_->UpdateStatus(rdma_operator::RdmaNodeStates(), s).ok()) Wake(s);  // conflict: again
+  }
+
+  std::shared_ptr<kube::Client> client_;
+  const std::chrono::milliseconds reboot_;
+  std::unique_ptr<kube::Informer> informer_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::set<std::string> queue_, rebooted_;
+  std::multimap<SteadyClock::time_point, std::string> due_;
+  std::jthread worker_;
+};
+
+// When each node was cordoned (Node spec.unschedulable false -> true) and
+// when its rollout was done (the rdma.dev/rollout record says Idle/Done), and
+// the most nodes cordoned at once.
+class RolloutWatcher {
+ public:
+  explicit RolloutWatcher(std::shared_ptr<kube::Client> client) {
+    nodes_ = std::make_unique<kube::Informer>(client, kube::resources::Nodes(), "", "", kube::InformerOptions{});
+    states_ = std::make_unique<kube::Informer>(client, rdma_operator::RdmaNodeStates(), "", "", kube::InformerOptions{});
+    kube::EventHandler n;
+    n.on_update = [this](const json& old_obj, const json& new_obj) {
+      const bool was = old_obj.contains("spec") && old_obj["spec"].value("unschedulable", false);
+      const bool is = new_obj.contains("spec") && new_obj["spec"].value("unschedulable", false);
+      if (was == is) return;
+      std::lock_guard l(mu_);
+      cordoned_now_ += is ? 1 : -1;
+      max_cordoned_ = std::max(max_cordoned_, cordoned_now_);
+      if (is) cordons_.emplace_back(SteadyClock::now(), kube::NameOf(new_obj));
+    };
+    nodes_->AddEventHandler(n);
+    kube::EventHandler s;
+    s.on_update = [this](const json&, const json& o) {
+      const json& meta = o["metadata"];
+      if (!meta.contains("annotations")) return;
+      const std::string record = meta["annotations"].value("rdma.dev/rollout", "");
+      if (record.find("\"step\":\"Idle\"") == std::string::npos || record.find("\"result\":\"Done\"") == std::string::npos)
+        return;
+      std::lock_guard l(mu_);
+      if (done_.emplace(kube::NameOf(o), SteadyClock::now()).second) cv_.notify_all();
+    };
+    states_->AddEventHandler(s);
+    nodes_->Start();
+    states_->Start();
+    nodes_->WaitForSync(60s);
+    states_->WaitForSync(60s);
+  }
+  ~RolloutWatcher() {
+    nodes_->Stop();
+    states_->Stop();
+  }
+  bool WaitDone(size_t n, std::chrono::seconds limit) {
+    std::unique_lock l(mu_);
+    return cv_.wait_for(l, limit, [&] { return done_.size() >= n; });
+  }
+  // From the latest "done" before each cordon to that cordon, for every
+  // cordon that followed a done (not the first wave).
+  std::vector<double> OverheadMs() {
+    std::lock_guard l(mu_);
+    std::vector<SteadyClock::time_point> dones;
+    for (const auto& [name, t] : done_) dones.push_back(t);
+    std::sort(dones.begin(), dones.end());
+    std::vector<double> out;
+    for (const auto& [t, name] : cordons_) {
+      auto it = std::upper_bound(dones.begin(), dones.end(), t);
+      if (it == dones.begin()) continue;  // first wave: nothing was done before it
+      out.push_back(Seconds(t - *std::prev(it)) * 1000);
+    }
+    return out;
+  }
+  int max_cordoned() {
+    std::lock_guard l(mu_);
+    return max_cordoned_;
+  }
+
+ private:
+  std::unique_ptr<kube::Informer> nodes_, states_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int cordoned_now_ = 0, max_cordoned_ = 0;
+  std::vector<std::pair<SteadyClock::time_point, std::string>> cordons_;
+  std::map<std::string, SteadyClock::time_point> done_;
+};
+
+struct RolloutRunResult {
+  double total_s = -1, ideal_s = 0;
+  int max_cordoned = 0, budget = 0;
+  std::vector<double> overhead_ms;
+  double operator_cpu_s = 0;
+};
+
+double ProcessCpuSeconds(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  auto close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i)
+    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+RolloutRunResult RolloutRun(const std::string& testapi, const std::string& operator_bin, const std::string& crds,
+                            int nodes, const std::string& max_unavailable, std::chrono::milliseconds reboot,
+                            const std::string& dir, const std::vector<std::string>& operator_flags) {
+  RolloutRunResult r;
+  fs::create_directories(dir);
+  kube::testing::TestApiProcess server(testapi, dir);
+  if (auto err = server.Start(); !err.empty()) {
+    std::cerr << err << "\n";
+    return r;
+  }
+  int rc = 0;
+  std::string out = rdma_operator::testing::RunCommand(
+      "kubectl --kubeconfig " + server.kubeconfig() + " apply -f " + crds + " -f " + crds + "/third-party", &rc);
+  if (rc != 0) {
+    std::cerr << out;
+    return r;
+  }
+  std::string error;
+  auto client = rdma_operator::testing::UnthrottledClient(server.kubeconfig(), &error);
+  if (client == nullptr) {
+    std::cerr << "kubeconfig of the test API server: " << error << "\n";
+    return r;
+  }
+  Parallel(nodes, 4, [&](int i) {
+    json node = Node(i);
+    (void)client->Create(kube::resources::Nodes(), node);
+    json state = {{"apiVersion", "rdma.dev/v1alpha1"},
+                  {"kind", "RdmaNodeState"},
+                  {"metadata", {{"name", node["metadata"]["name"]}}}};
+    auto created = client->Create(rdma_operator::RdmaNodeStates(), state);
+    if (!created.ok()) return;
+    json pf = {{"pciAddress", "0000:41:00.0"}, {"name", "ens1f0"}, {"vendor", "15b3"},
+               {"deviceID", "1017"},          {"totalVfs", 16},   {"numVfs", 0}};
+    (*created)["status"] = {{"interfaces", json::array({pf})}, {"syncState", "Succeeded"}};
+    (void)client->UpdateStatus(rdma_operator::RdmaNodeStates(), *created);
+  });
+  ScriptedAgents agents(client, reboot);
+  RolloutWatcher watcher(client);
+  rdma_operator::testing::OperatorProcess op(operator_bin, server.kubeconfig(), dir + "/operator.log");
+  std::vector<std::string> flags = {"--log-level", "warn"};
+  flags.insert(flags.end(), operator_flags.begin(), operator_flags.end());
+  if (auto err = op.Start(flags); !err.empty()) {
+    std::cerr << err << "\n";
+    return r;
+  }
+  auto deadline = SteadyClock::now() + 60s;
+  while (op.Metric("rdma_operator_node_state_spec_writes_total") < 0 && SteadyClock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  std::this_thread::sleep_for(2s);  // the first pass over the nodes (owner references) settles
+  const double cpu0 = ProcessCpuSeconds(op.pid());
+
+  json policy = json::parse(R"({
+    "apiVersion": "rdma.dev/v1alpha1", "kind": "RdmaNodePolicy", "metadata": {"name": "bench"},
+    "spec": {"nodeSelector": {"matchLabels": {"rdma.dev/bench": "true"}},
+             "nicSelector": {"vendor": "15b3"}, "numVfs": 8, "resourceName": "bench",
+             "firmware": {"managed": true, "allowReboot": true}}})");
+  policy["spec"]["disruption"]["maxUnavailable"] =
+      max_unavailable.find('%') == std::string::npos ? json(std::stoi(max_unavailable)) : json(max_unavailable);
+  r.budget = rdma_operator::RolloutBudget(policy["spec"]["disruption"]["maxUnavailable"], nodes);
+  r.ideal_s = std::ceil(static_cast<double>(nodes) / r.budget) * Seconds(reboot);
+  const auto t0 = SteadyClock::now();
+  if (auto c = client->Create(rdma_operator::RdmaNodePolicies(), policy); !c.ok()) {
+    std::cerr << c.error().ToString() << "\n";
+    return r;
+  }
+  if (watcher.WaitDone(nodes, std::chrono::seconds(60 + 10 * nodes))) r.total_s = Seconds(SteadyClock::now() - t0);
+  r.operator_cpu_s = ProcessCpuSeconds(op.pid()) - cpu0;
+  r.max_cordoned = watcher.max_cordoned();
+  r.overhead_ms = watcher.OverheadMs();
+  op.Stop();
+  return r;
+}
+
 template <typename T>
 void Stats(const char* what, std::vector<T> v, const char* unit) {
   std::sort(v.begin(), v.end());
@@ -262,14 +545,19 @@ void Stats(const char* what, std::vector<T> v, const char* unit) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string testapi, operator_bin, crds, work;
+  std::string testapi, operator_bin, crds, work, scenario, max_unavailable;
   int nodes = 0, runs = 0;
+  double reboot_seconds = 0;
   po::options_description desc("rdma-operator-bench: policy rollout time, relabel writes and RSS at N nodes");
   desc.add_options()("help", "show this help")(
       "testapi", po::value(&testapi)->default_value(RDMA_BIN_DIR "/kube-testapi"), "kube-testapi binary")(
       "operator", po::value(&operator_bin)->default_value(RDMA_BIN_DIR "/rdma-operator"), "rdma-operator binary")(
       "crds", po::value(&crds)->default_value(RDMA_SOURCE_DIR "/crds"), "crds/ directory")(
-      "nodes", po::value(&nodes)->default_value(1000), "simulated nodes")(
+      "scenario", po::value(&scenario)->default_value("policy"),
+      "policy: spec rollout, relabel writes, RSS; rollout: the disruption rollout (drain, reboot, uncordon)")(
+      "nodes", po::value(&nodes)->default_value(1000), "simulated nodes (rollout: 100 is the issue's figure)")(
+      "max-unavailable", po::value(&max_unavailable)->default_value("10%"), "rollout: disruption.maxUnavailable")(
+      "reboot-seconds", po::value(&reboot_seconds)->default_value(1.0), "rollout: how long a simulated reboot takes")(
       "runs", po::value(&runs)->default_value(3), "runs (each with a fresh API server and operator)")(
       "workdir", po::value(&work)->default_value(""), "data directory (default: a new temp dir, removed)")(
       "operator-flag", po::value<std::vector<std::string>>()->composing(),
@@ -287,6 +575,32 @@ int main(int argc, char** argv) {
   if (work.empty()) {
     std::string tmpl = (fs::temp_directory_path() / "rdma-operator-bench-XXXXXX").string();
     work = mkdtemp(tmpl.data());
+  }
+  if (scenario == "rollout") {
+    const auto reboot = std::chrono::milliseconds(static_cast<int64_t>(reboot_seconds * 1000));
+    std::vector<double> total, overhead_all, cpu;
+    for (int i = 0; i < runs; ++i) {
+      RolloutRunResult r = RolloutRun(testapi, operator_bin, crds, nodes, max_unavailable, reboot,
+                                      work + "/run-" + std::to_string(i), operator_flags);
+      std::vector<double> o = r.overhead_ms;
+      std::sort(o.begin(), o.end());
+      std::printf(
+          "run %d: rollout of a reboot to %d nodes, maxUnavailable %s (%d at once), reboot %.1f s: %.2f s "
+          "(ideal %.1f s); at most %d cordoned at once; operator CPU %.2f s (%.1f ms per node); done -> next "
+          "cordon over %zu nodes: median %.1f ms, p90 %.1f ms, max %.1f ms\n",
+          i + 1, nodes, max_unavailable.c_str(), r.budget, reboot_seconds, r.total_s, r.ideal_s, r.max_cordoned,
+          r.operator_cpu_s, r.operator_cpu_s * 1000 / nodes, o.size(), o.empty() ? -1 : o[o.size() / 2],
+          o.empty() ? -1 : o[o.size() * 9 / 10], o.empty() ? -1 : o.back());
+      std::fflush(stdout);
+      total.push_back(r.total_s);
+      cpu.push_back(r.operator_cpu_s);
+      overhead_all.insert(overhead_all.end(), o.begin(), o.end());
+    }
+    Stats("rollout (s)", total, " s");
+    Stats("operator CPU during the rollout (s)", cpu, " s");
+    if (!overhead_all.empty()) Stats("done -> next cordon, every node of every run (ms)", overhead_all, " ms");
+    if (cleanup) fs::remove_all(work);
+    return 0;
   }
   std::vector<double> rollout, rss, peak, anon;
   std::vector<int64_t> writes;

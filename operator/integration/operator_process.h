@@ -139,6 +139,16 @@ class OperatorProcess {
     pid_ = 0;
   }
 
+  // SIGKILL (a crash or an OOM kill: nothing is flushed or released) and reap.
+  void Kill() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    int st;
+    while (waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = 0;
+  }
+
   // The value of a metric without labels from /metrics, or -1 when the
   // endpoint does not answer or the metric is not there yet.
   double Metric(const std::string& name) const {

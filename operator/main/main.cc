@@ -3,6 +3,7 @@
 // NetworkAttachmentDefinitions and per-node IP blocks, and rolls status up.
 // This file only parses flags and wires parts (see operator/operator.h);
 // docs/operator.md describes every flag.
+#include <algorithm>
 #include <malloc.h>
 #include <unistd.h>
 
@@ -48,7 +49,7 @@ int main(int argc, char** argv) {
 
   std::string kubeconfig, lease_namespace, log_level, metrics_address, probe_address, identity, lease_name;
   bool leader_elect = false;
-  double qps = 0, lease_duration = 0, renew_deadline = 0, retry_period = 0;
+  double qps = 0, lease_duration = 0, renew_deadline = 0, retry_period = 0, drain_poll = 0, eviction_retry = 0;
   int burst = 0, node_workers = 0;
   po::options_description desc("rdma-operator: RdmaNodePolicy/RdmaNetwork controllers (docs/operator.md)");
   desc.add_options()("help", "show this help")(
@@ -70,10 +71,18 @@ int main(int argc, char** argv) {
       "kube-api-qps", po::value(&qps)->default_value(200), "client-side request rate limit")(
       "kube-api-burst", po::value(&burst)->default_value(1000),
       "client-side burst (a rollout to this many nodes is not throttled)")(
-      "node-workers", po::value(&node_workers)->default_value(4), "parallel RdmaNodeState reconciles");
+      "node-workers", po::value(&node_workers)->default_value(4), "parallel RdmaNodeState reconciles")(
+      "drain-poll-interval", po::value(&drain_poll)->default_value(2),
+      "seconds between listings of a draining node's pods")(
+      "eviction-retry-delay", po::value(&eviction_retry)->default_value(5),
+      "seconds before an eviction a PodDisruptionBudget refused is tried again (doubling up to 60)");
   po::variables_map vm;
   if (auto exit = kube::ParseCommandLine(argc, argv, desc, vm, "rdma-operator")) return *exit;
   if (!kube::SetLogLevel(log_level, "rdma-operator")) return 2;
+  if (!(drain_poll > 0 && eviction_retry > 0)) {
+    std::cerr << "rdma-operator: --drain-poll-interval and --eviction-retry-delay must be > 0\n";
+    return 2;
+  }
   if (!(retry_period > 0 && retry_period < renew_deadline && renew_deadline < lease_duration)) {
     std::cerr << "rdma-operator: need 0 < --retry-period < --renew-deadline < --lease-duration\n";
     return 2;
@@ -100,6 +109,10 @@ int main(int argc, char** argv) {
   options.probe_address = BindAddress(probe_address);
   options.metrics_address = BindAddress(metrics_address);
   options.node_workers = node_workers;
+  auto millis = [](double s) { return std::chrono::milliseconds(static_cast<int64_t>(s * 1000)); };
+  options.rollout.drain_poll = millis(drain_poll);
+  options.rollout.evict_retry_initial = millis(eviction_retry);
+  options.rollout.evict_retry_max = std::max(options.rollout.evict_retry_max, options.rollout.evict_retry_initial);
   if (leader_elect) {
     if (lease_namespace.empty()) {
       const char* pod_ns = std::getenv("POD_NAMESPACE");
