@@ -58,6 +58,7 @@
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -121,14 +122,18 @@ CallResult Exec(const std::string& binary, const std::vector<std::string>& env, 
   posix_spawn_file_actions_adddup2(&actions, in[0], 0);
   posix_spawn_file_actions_adddup2(&actions, out[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-  // This process blocks SIGINT/SIGTERM for its signal thread; the plugin
-  // gets the default mask, as under a runtime.
+  // This process blocks SIGINT/SIGTERM for its signal thread and ignores
+  // SIGPIPE; the plugin gets the default mask and SIGPIPE, as under a
+  // runtime.
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  sigset_t none;
+  sigset_t none, pipe;
   sigemptyset(&none);
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
   posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  posix_spawnattr_setsigdefault(&attr, &pipe);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::vector<char*> envp;
   for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
@@ -462,12 +467,14 @@ class Bench {
     PrintRow("ADD host-device + static IPAM", seq_add_peer_);
     PrintRow("ADD rdma-agent engine alone (in-process)", seq_add_engine_);
     PrintRow("kernel: one netdev move host -> pod", seq_move_in_);
-    std::printf("  ADD median, host-device / rdma-cni: %s\n", Ratio(seq_add_peer_, seq_add_ours_).c_str());
+    std::printf("  ADD median, host-device / rdma-cni: %s (above 1: rdma-cni is faster)\n",
+                Ratio(seq_add_peer_, seq_add_ours_).c_str());
     PrintRow("DEL rdma-cni", seq_del_ours_);
     PrintRow("DEL host-device + static IPAM", seq_del_peer_);
     PrintRow("DEL rdma-agent engine alone (in-process)", seq_del_engine_);
     PrintRow("kernel: one netdev move pod -> host", seq_move_out_);
-    std::printf("  DEL median, host-device / rdma-cni: %s\n", Ratio(seq_del_peer_, seq_del_ours_).c_str());
+    std::printf("  DEL median, host-device / rdma-cni: %s (above 1: rdma-cni is faster)\n",
+                Ratio(seq_del_peer_, seq_del_ours_).c_str());
 
     char title[200];
     std::snprintf(title, sizeof title,
@@ -716,6 +723,8 @@ int main(int argc, char** argv) {
     std::cerr << "rdma-attach-bench: unshare a network and mount namespace: " << std::strerror(errno) << "\n";
     return kCannotRun;
   }
+  // A plugin that exits before reading its stdin must not kill the bench.
+  std::signal(SIGPIPE, SIG_IGN);
   // SIGINT/SIGTERM/SIGHUP go to one thread that asks the run to stop; the
   // cleanup below still runs.
   sigset_t stop_signals;
