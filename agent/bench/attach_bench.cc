@@ -19,14 +19,16 @@
 //   - host-device (/usr/lib/cni/host-device, containernetworking-plugins)
 //     moving a veth into the pod's namespace as net1 with the static IPAM
 //     plugin (address, gateway, the same route); DEL moves it back.
-//   - for reference, the engine alone: AttachEngine::Handle called in this
-//     process with the same call (no exec, no socket); and what the kernel
-//     takes for the one step neither plugin can avoid, moving a netdev into
-//     another network namespace and back (one RTM_NEWLINK each, through
-//     host::Netlink). The engine moves a VF twice per ADD and per DEL
-//     (through its staging namespace), host-device once.
+//   - where the time goes, in the same loop: the engine alone
+//     (AttachEngine::Handle called in this process with the same call, no
+//     exec, no socket); what the kernel takes for the one step neither
+//     plugin can avoid, moving a netdev into another network namespace and
+//     back (one RTM_NEWLINK each, through host::Netlink; the engine moves a
+//     VF twice per ADD and per DEL, through its staging namespace,
+//     host-device once); and starting each plugin (VERSION, which both
+//     answer without doing anything).
 // 1. Sequential: --iterations ADD+DEL pairs per plugin (after --warmup
-//    pairs that are not counted), the plugins taking turns.
+//    pairs that are not counted), the cases in a shuffled order each time.
 // 2. Concurrent: --concurrency ADDs started at once, rdma-cni on VFs of one
 //    PF (the engine serialises them), then as many DELs; the same with
 //    host-device on as many veths. --rounds times; wall time per round and
@@ -67,6 +69,7 @@
 #include <iostream>
 #include <latch>
 #include <memory>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -413,13 +416,17 @@ class Bench {
 
   // The sequential figures; "" or the first failed check.
   std::string Sequential() {
+    std::mt19937 order_rng(12);  // the same order in every run
+    std::vector<int> order = {0, 1, 2, 3, 4};
     for (int i = 0; i < o_.warmup + o_.iterations && !g_stop; ++i) {
       const bool counted = i >= o_.warmup;
       const std::string n = std::to_string(i);
-      // Taking turns, so that neither plugin always runs right after the other.
-      for (int k = 0; k < 4; ++k) {
+      // A new order each iteration, so that no case always runs right
+      // after the same other one.
+      std::shuffle(order.begin(), order.end(), order_rng);
+      for (int k : order) {
         std::string e;
-        switch ((k + i) % 4) {
+        switch (k) {
           case 0:
             e = Pair(ours_[0], "rdma-" + n, counted ? &seq_add_ours_ : nullptr, counted ? &seq_del_ours_ : nullptr);
             break;
@@ -431,6 +438,10 @@ class Bench {
             break;
           case 3:
             e = MovePair(counted ? &seq_move_in_ : nullptr, counted ? &seq_move_out_ : nullptr);
+            break;
+          case 4:
+            e = Version(ours_[0], counted ? &seq_exec_ours_ : nullptr);
+            if (e.empty()) e = Version(peers_[0], counted ? &seq_exec_peer_ : nullptr);
             break;
         }
         if (!e.empty()) return "iteration " + n + ": " + e;
@@ -465,16 +476,19 @@ class Bench {
     PrintHeader("Sequential: one call at a time, each an exec of the plugin (rdma-cni: shim -> socket -> agent)");
     PrintRow("ADD rdma-cni", seq_add_ours_);
     PrintRow("ADD host-device + static IPAM", seq_add_peer_);
-    PrintRow("ADD rdma-agent engine alone (in-process)", seq_add_engine_);
-    PrintRow("kernel: one netdev move host -> pod", seq_move_in_);
     std::printf("  ADD median, host-device / rdma-cni: %s (above 1: rdma-cni is faster)\n",
                 Ratio(seq_add_peer_, seq_add_ours_).c_str());
     PrintRow("DEL rdma-cni", seq_del_ours_);
     PrintRow("DEL host-device + static IPAM", seq_del_peer_);
-    PrintRow("DEL rdma-agent engine alone (in-process)", seq_del_engine_);
-    PrintRow("kernel: one netdev move pod -> host", seq_move_out_);
     std::printf("  DEL median, host-device / rdma-cni: %s (above 1: rdma-cni is faster)\n",
                 Ratio(seq_del_peer_, seq_del_ours_).c_str());
+    std::printf("  where the time goes (the same loop):\n");
+    PrintRow("ADD rdma-agent engine alone (in-process)", seq_add_engine_);
+    PrintRow("DEL rdma-agent engine alone (in-process)", seq_del_engine_);
+    PrintRow("kernel: one netdev move host -> pod", seq_move_in_);
+    PrintRow("kernel: one netdev move pod -> host", seq_move_out_);
+    PrintRow("exec alone: rdma-cni VERSION (no agent)", seq_exec_ours_);
+    PrintRow("exec alone: host-device VERSION", seq_exec_peer_);
 
     char title[200];
     std::snprintf(title, sizeof title,
@@ -574,6 +588,17 @@ class Bench {
     return "";
   }
 
+  // What starting the plugin costs: VERSION, which both answer without
+  // doing anything (rdma-cni without asking the agent).
+  std::string Version(const Target& t, std::vector<double>* into) {
+    CallResult r = Exec(t.binary, {"CNI_COMMAND=VERSION", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, R"({"cniVersion":"1.0.0"})");
+    if (r.exit_code != 0 || r.out.find("supportedVersions") == std::string::npos) {
+      return "VERSION " + t.binary + ": exit " + std::to_string(r.exit_code) + ": " + r.out + r.err;
+    }
+    if (into) into->push_back(r.ms);
+    return "";
+  }
+
   // A netdev into a pod's namespace and back, straight through netlink.
   std::string MovePair(std::vector<double>* in, std::vector<double>* out) {
     auto start = Clock::now();
@@ -655,7 +680,7 @@ class Bench {
   std::string move_name_;
   std::unique_ptr<Pod> move_pod_;
   std::vector<double> seq_add_ours_, seq_del_ours_, seq_add_peer_, seq_del_peer_, seq_add_engine_, seq_del_engine_;
-  std::vector<double> seq_move_in_, seq_move_out_;
+  std::vector<double> seq_move_in_, seq_move_out_, seq_exec_ours_, seq_exec_peer_;
   BurstFigures con_ours_, con_peer_;
   size_t calls_ = 0;  // plugin execs checked
 };
