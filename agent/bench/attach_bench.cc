@@ -25,8 +25,9 @@
 //     plugin can avoid, moving a netdev into another network namespace and
 //     back (one RTM_NEWLINK each, through host::Netlink; the engine moves a
 //     VF twice per ADD and per DEL, through its staging namespace,
-//     host-device once); and starting each plugin (VERSION, which both
-//     answer without doing anything).
+//     host-device once); starting each plugin (VERSION, which both answer
+//     without doing anything); and writing one attachment record (write,
+//     fsync, rename, fsync of the directory; ADD writes two).
 // 1. Sequential: --iterations ADD+DEL pairs per plugin (after --warmup
 //    pairs that are not counted), the cases in a shuffled order each time.
 // 2. Concurrent: --concurrency ADDs started at once, rdma-cni on VFs of one
@@ -372,6 +373,7 @@ class Bench {
     if (auto st = tv::Ip({"link", "add", move_name_, "type", "veth", "peer", "name", move_name_ + "p"}); !st.ok()) {
       return st.message();
     }
+    if (auto st = tv::Ip({"link", "set", move_name_ + "p", "up"}); !st.ok()) return st.message();  // as the VFs' peers
     auto move_pod = MakePod(dir_ + "/pods/move");
     if (!move_pod.ok()) return move_pod.error().message;
     move_pod_ = std::move(*move_pod);
@@ -417,7 +419,7 @@ class Bench {
   // The sequential figures; "" or the first failed check.
   std::string Sequential() {
     std::mt19937 order_rng(12);  // the same order in every run
-    std::vector<int> order = {0, 1, 2, 3, 4};
+    std::vector<int> order = {0, 1, 2, 3, 4, 5};
     for (int i = 0; i < o_.warmup + o_.iterations && !g_stop; ++i) {
       const bool counted = i >= o_.warmup;
       const std::string n = std::to_string(i);
@@ -442,6 +444,9 @@ class Bench {
           case 4:
             e = Version(ours_[0], counted ? &seq_exec_ours_ : nullptr);
             if (e.empty()) e = Version(peers_[0], counted ? &seq_exec_peer_ : nullptr);
+            break;
+          case 5:
+            e = StoreWrite(counted ? &seq_store_ : nullptr);
             break;
         }
         if (!e.empty()) return "iteration " + n + ": " + e;
@@ -489,6 +494,7 @@ class Bench {
     PrintRow("kernel: one netdev move pod -> host", seq_move_out_);
     PrintRow("exec alone: rdma-cni VERSION (no agent)", seq_exec_ours_);
     PrintRow("exec alone: host-device VERSION", seq_exec_peer_);
+    PrintRow("attachment store: write one record", seq_store_);
 
     char title[200];
     std::snprintf(title, sizeof title,
@@ -599,6 +605,23 @@ class Bench {
     return "";
   }
 
+  // One attachment record written as ADD writes it (twice per ADD: when it
+  // reserves the address and when it is done), then erased.
+  std::string StoreWrite(std::vector<double>* into) {
+    attach::Attachment a;
+    a.container_id = "store-probe";
+    a.ifname = kIfname;
+    a.pci = tv::VfPci(kPfPci, 0);
+    a.phase = attach::kPhaseAttached;
+    const auto start = Clock::now();
+    host::Status st = store_->Put(a);
+    const double ms = Ms(Clock::now() - start);
+    if (!st.ok()) return "write an attachment record: " + st.message();
+    if (st = store_->Erase(a.Key()); !st.ok()) return "erase an attachment record: " + st.message();
+    if (into) into->push_back(ms);
+    return "";
+  }
+
   // A netdev into a pod's namespace and back, straight through netlink.
   std::string MovePair(std::vector<double>* in, std::vector<double>* out) {
     auto start = Clock::now();
@@ -680,7 +703,7 @@ class Bench {
   std::string move_name_;
   std::unique_ptr<Pod> move_pod_;
   std::vector<double> seq_add_ours_, seq_del_ours_, seq_add_peer_, seq_del_peer_, seq_add_engine_, seq_del_engine_;
-  std::vector<double> seq_move_in_, seq_move_out_, seq_exec_ours_, seq_exec_peer_;
+  std::vector<double> seq_move_in_, seq_move_out_, seq_exec_ours_, seq_exec_peer_, seq_store_;
   BurstFigures con_ours_, con_peer_;
   size_t calls_ = 0;  // plugin execs checked
 };
