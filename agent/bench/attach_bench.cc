@@ -379,16 +379,17 @@ class Bench {
     move_pod_ = std::move(*move_pod);
     for (int i = 0; i < n; ++i) {
       const std::string hd = tag + "h" + std::to_string(i);
-      if (auto st = tv::Ip({"link", "add", hd, "type", "veth", "peer", "name", hd + "p"}); !st.ok()) return st.message();
+      if (auto st = tv::Ip({"link", "add", hd, "type", "veth", "peer", "name", hd + "p"}); !st.ok())
+        return st.message();
       if (auto st = tv::Ip({"link", "set", hd + "p", "up"}); !st.ok()) return st.message();
       auto ours = MakePod(dir_ + "/pods/rdma-" + std::to_string(i));
       auto peer = MakePod(dir_ + "/pods/hd-" + std::to_string(i));
       if (!ours.ok()) return ours.error().message;
       if (!peer.ok()) return peer.error().message;
-      ours_.push_back(Target{o_.rdma_cni, tag + "v" + std::to_string(i), RdmaCniConfig(tv::VfPci(kPfPci, i)), "",
-                             ours->get()});
-      peers_.push_back(Target{o_.cni_path + "/host-device", hd, HostDeviceConfig(hd, i), HostDeviceAddress(i),
-                              peer->get()});
+      ours_.push_back(
+          Target{o_.rdma_cni, tag + "v" + std::to_string(i), RdmaCniConfig(tv::VfPci(kPfPci, i)), "", ours->get()});
+      peers_.push_back(
+          Target{o_.cni_path + "/host-device", hd, HostDeviceConfig(hd, i), HostDeviceAddress(i), peer->get()});
       pods_.push_back(std::move(*ours));
       pods_.push_back(std::move(*peer));
     }
@@ -501,14 +502,18 @@ class Bench {
                   "Concurrent: %d ADDs started at once (rdma-cni: VFs of one PF), then %d DELs; %d rounds",
                   o_.concurrency, o_.concurrency, o_.rounds);
     PrintHeader(title);
-    for (const auto& [name, c] : {std::pair<const char*, const BurstFigures&>{"rdma-cni", con_ours_}, {"host-device", con_peer_}}) {
-      PrintRow(std::string("ADD ") + name + ", wall time of a round", c.add_wall);
-      PrintRow(std::string("ADD ") + name + ", each call", c.add_calls);
-      PrintRow(std::string("DEL ") + name + ", wall time of a round", c.del_wall);
-      PrintRow(std::string("DEL ") + name + ", each call", c.del_calls);
-    }
-    std::printf("  ADD wall time median, host-device / rdma-cni: %s\n", Ratio(con_peer_.add_wall, con_ours_.add_wall).c_str());
-    std::printf("  DEL wall time median, host-device / rdma-cni: %s\n", Ratio(con_peer_.del_wall, con_ours_.del_wall).c_str());
+    auto burst = [](const std::string& name, const BurstFigures& c) {
+      PrintRow("ADD " + name + ", wall time of a round", c.add_wall);
+      PrintRow("ADD " + name + ", each call", c.add_calls);
+      PrintRow("DEL " + name + ", wall time of a round", c.del_wall);
+      PrintRow("DEL " + name + ", each call", c.del_calls);
+    };
+    burst("rdma-cni", con_ours_);
+    burst("host-device", con_peer_);
+    std::printf("  ADD wall time median, host-device / rdma-cni: %s\n",
+                Ratio(con_peer_.add_wall, con_ours_.add_wall).c_str());
+    std::printf("  DEL wall time median, host-device / rdma-cni: %s\n",
+                Ratio(con_peer_.del_wall, con_ours_.del_wall).c_str());
   }
 
   size_t calls() const { return calls_; }
@@ -579,8 +584,8 @@ class Bench {
     auto start = Clock::now();
     auto added = engine_->Handle(*add_inv);
     a.ms = Ms(Clock::now() - start);
-    if (added.ok()) a.exit_code = 0, a.out = added->dump();
-    else a.out = added.error().msg;
+    a.exit_code = added.ok() ? 0 : 1;
+    a.out = added.ok() ? added->dump() : added.error().msg;
     std::string address;
     if (auto e = CheckAdded(a, t, *nl_, &address); !e.empty()) return "ADD engine: " + e;
     start = Clock::now();
@@ -597,7 +602,8 @@ class Bench {
   // What starting the plugin costs: VERSION, which both answer without
   // doing anything (rdma-cni without asking the agent).
   std::string Version(const Target& t, std::vector<double>* into) {
-    CallResult r = Exec(t.binary, {"CNI_COMMAND=VERSION", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, R"({"cniVersion":"1.0.0"})");
+    CallResult r =
+        Exec(t.binary, {"CNI_COMMAND=VERSION", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, R"({"cniVersion":"1.0.0"})");
     if (r.exit_code != 0 || r.out.find("supportedVersions") == std::string::npos) {
       return "VERSION " + t.binary + ": exit " + std::to_string(r.exit_code) + ": " + r.out + r.err;
     }
