@@ -1,8 +1,6 @@
 // The attach engine against the kernel: veths in network namespaces of the
-// test's own stand in for a PF and its VFs (as in the simulator), so the
-// moves, renames, MTU, addresses and routes are real. sysfs is a FakeSysfs
-// whose bus/pci/devices/<vf>/net/ lists the VF's netdev only while it is in
-// the host namespace, as the kernel's does. Needs root.
+// test's own stand in for a PF and its VFs (test_vfs.h), so the moves,
+// renames, MTU, addresses and routes are real. Needs root.
 #include "agent/attach/engine.h"
 
 #include "agent/attach/cni_server.h"
@@ -15,7 +13,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "agent/host/fake_sysfs.h"
+#include "agent/attach/test_vfs.h"
 #include "agent/host/real_netlink.h"
 #include "agent/host/subprocess_runner.h"
 
@@ -27,23 +25,7 @@ using nlohmann::json;
 
 constexpr char kPf[] = "0000:41:00.0";
 
-// FakeSysfs, except that a VF's net/ follows its netdev (by ifindex).
-class KernelLikeSysfs : public host::FakeSysfs {
- public:
-  KernelLikeSysfs(host::Netlink& nl) : nl_(nl) {}
-  void AddVf(const std::string& pci, int ifindex) { vf_ifindex_["bus/pci/devices/" + pci + "/net"] = ifindex; }
-  host::Result<std::vector<std::string>> List(const std::string& dir) override {
-    auto it = vf_ifindex_.find(dir);
-    if (it == vf_ifindex_.end()) return FakeSysfs::List(dir);
-    auto link = nl_.GetLinkByIndex(it->second);
-    if (!link.ok()) return std::vector<std::string>{};
-    return std::vector<std::string>{link->name};
-  }
-
- private:
-  host::Netlink& nl_;
-  std::map<std::string, int> vf_ifindex_;
-};
+using testing_vfs::KernelLikeSysfs;
 
 class AttachEngineTest : public ::testing::Test {
  protected:
@@ -56,16 +38,7 @@ class AttachEngineTest : public ::testing::Test {
     ASSERT_TRUE(nl.ok());
     nl_ = std::move(*nl);
     sysfs_ = std::make_unique<KernelLikeSysfs>(*nl_);
-    Ip({"link", "add", "ens1f0", "type", "veth", "peer", "name", "ens1f0p"});
-    sysfs_->AddDir(std::string("bus/pci/devices/") + kPf + "/net/ens1f0");
-    for (int i = 0; i < 2; ++i) {
-      const std::string pci = "0000:41:00." + std::to_string(2 + i), name = "ens1f0v" + std::to_string(i);
-      Ip({"link", "add", name, "type", "veth", "peer", "name", name + "p"});
-      Ip({"link", "set", name + "p", "up"});
-      sysfs_->AddLink(std::string("bus/pci/devices/") + kPf + "/virtfn" + std::to_string(i), "../" + pci);
-      sysfs_->AddLink("bus/pci/devices/" + pci + "/physfn", std::string("../") + kPf);
-      sysfs_->AddVf(pci, nl_->GetLink(name)->index);
-    }
+    ASSERT_TRUE(testing_vfs::AddVethPf(*sysfs_, *nl_, kPf, "ens1f0", "ens1f0v", 2).ok());
     pod_ = MakePod("pod-a");
     store_ = std::make_unique<AttachmentStore>(dir_);
     EngineOptions eo;
@@ -92,12 +65,6 @@ class AttachEngineTest : public ::testing::Test {
       ::unlink(p.c_str());
     }
     std::filesystem::remove_all(dir_);
-  }
-  void Ip(std::vector<std::string> args) {
-    args.insert(args.begin(), "ip");
-    auto r = host::SubprocessRunner().Run(args, 10s);
-    ASSERT_TRUE(r.ok());
-    ASSERT_EQ(r->exit_code, 0) << r->err;
   }
   // A pod namespace bind-mounted at a path, as runtimes make them.
   std::string MakePod(const std::string& name) {
