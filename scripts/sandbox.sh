@@ -111,9 +111,9 @@ sandbox: ready at $url. In another shell (the sandbox has its own network namesp
   k() { ip netns exec $ns kubectl --kubeconfig $state/kubeconfig "\$@"; }
   k apply -f docs/examples/roce-policy.yaml
   k get rdma                                   # policies, node states, networks
-  k wait rns/$node --for=condition=Ready --timeout=60s   # the operator cordons, drains, grants the firmware
+  k wait rnp/roce-cx5 --for=condition=Ready --timeout=60s   # the operator cordons, drains, grants the firmware
                                                # reboot (simulated), the agent verifies, the operator uncordons
-  k get events --field-selector involvedObject.kind=RdmaNodeState   # each rollout step
+  k get events.events.k8s.io --sort-by=.eventTime -o custom-columns=REASON:.reason,OBJECT:.regarding.name,NOTE:.note
   k get rnp roce-cx5 -o jsonpath='{.status.rollout}'; echo; k get rns $node -o yaml
   ip -n $ns -br link                           # the VFs, as netdevs
   k get rns $node -o jsonpath='{.status.rdmaNamespaceMode}'   # Exclusive: the simulated node holds the RDMA

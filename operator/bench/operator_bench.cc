@@ -536,10 +536,10 @@ RolloutRunResult RolloutRun(const std::string& testapi, const std::string& opera
 }
 
 template <typename T>
-void Stats(const char* what, std::vector<T> v, const char* unit) {
+void Stats(const char* what, std::vector<T> v, const char* unit, const char* samples = "runs") {
   std::sort(v.begin(), v.end());
   std::cout << what << ": median " << v[v.size() / 2] << unit << ", min " << v.front() << unit << ", max " << v.back()
-            << unit << " (" << v.size() << " runs)\n";
+            << unit << " (" << v.size() << " " << samples << ")\n";
 }
 
 }  // namespace
@@ -598,7 +598,7 @@ int main(int argc, char** argv) {
     }
     Stats("rollout (s)", total, " s");
     Stats("operator CPU during the rollout (s)", cpu, " s");
-    if (!overhead_all.empty()) Stats("done -> next cordon, every node of every run (ms)", overhead_all, " ms");
+    if (!overhead_all.empty()) Stats("done -> next cordon, every node of every run (ms)", overhead_all, " ms", "nodes");
     if (cleanup) fs::remove_all(work);
     return 0;
   }
