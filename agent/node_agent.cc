@@ -23,6 +23,18 @@ NodeAgent::NodeAgent(std::shared_ptr<kube::Client> client, Reconciler& reconcile
   events_ = std::make_unique<kube::EventRecorder>(client_, eo);
 }
 
+void NodeAgent::AnnounceReboot(const std::string& reason) {
+  spdlog::warn("node={} op=announce-reboot why=\"{}\"", options_.node_name, reason);
+  const kube::json patch = {{"status", {{"syncState", api::kSyncInProgress}}}};
+  auto written = client_->PatchStatus(RdmaNodeStates(), "", options_.node_name, kube::PatchType::kMerge, patch);
+  if (!written.ok()) {
+    spdlog::error("node={} op=announce-reboot error=\"{}\"", options_.node_name, written.error().message);
+    return;
+  }
+  events_->Record(*written, "Normal", "Rebooting", "Reboot", "rebooting now: " + reason);
+  events_->Flush();
+}
+
 void NodeAgent::Wake() {
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -4,7 +4,8 @@
 // (watch), the host's links (netlink RTNLGRP_LINK events), a retry after an
 // error, or a slow resync — and writes status only when it differs from what
 // is on the object. Events on state changes (Applied, WaitingForReboot,
-// Rebooting, ApplyFailed, SettingDidNotTake).
+// RebootRequested, ApplyFailed, SettingDidNotTake), and Rebooting just before
+// the node goes down (AnnouncingRebooter).
 #pragma once
 
 #include <atomic>
@@ -17,6 +18,7 @@
 #include <string>
 
 #include "agent/host/netlink.h"
+#include "agent/host/rebooter.h"
 #include "agent/reconciler.h"
 #include "kube/client.h"
 #include "kube/events.h"
@@ -49,6 +51,10 @@ class NodeAgent {
   void Run(std::stop_token stop);
   // True once a status has been written (or found up to date) at least once.
   bool Ready() const { return ready_.load(); }
+  // The last word before a reboot (a real one does not return): status
+  // syncState InProgress and a Rebooting Event saying why, both sent (or
+  // given up on) before this returns. Never fails the reboot.
+  void AnnounceReboot(const std::string& reason);
 
  private:
   void Wake();
@@ -76,6 +82,22 @@ class NodeAgent {
   // object than the one written over (stale_rv_), passes use written_.
   std::string stale_rv_;
   kube::json written_;
+};
+
+// Announces, then reboots: the Reconciler reboots through this, NodeAgent
+// announces (set once both exist; unset, it only reboots).
+class AnnouncingRebooter : public host::Rebooter {
+ public:
+  explicit AnnouncingRebooter(host::Rebooter& inner) : inner_(inner) {}
+  void SetAnnounce(std::function<void(const std::string& reason)> announce) { announce_ = std::move(announce); }
+  host::Status Reboot(const std::string& reason) override {
+    if (announce_) announce_(reason);
+    return inner_.Reboot(reason);
+  }
+
+ private:
+  host::Rebooter& inner_;
+  std::function<void(const std::string& reason)> announce_;
 };
 
 }  // namespace agent

@@ -188,5 +188,42 @@ TEST_F(NodeAgentTest, EachPassShowsTheNodeBeforeAndAfterApplying) {
   EXPECT_EQ(seen[1].last_error->interface, "0000:41:00.0");
 }
 
+// The last thing a node says before a real reboot (which never returns):
+// its status says InProgress and a Rebooting Event names the reason, both
+// on the server by the time the reboot is asked for.
+TEST_F(NodeAgentTest, AnnouncesTheRebootInStatusAndAnEventBeforeRebooting) {
+  CreateNodeState(json::object());
+  // Not running its loop: a pass must not rewrite the status under the test.
+  NodeAgentOptions ao;
+  ao.node_name = "node-a";
+  agent_ = std::make_unique<NodeAgent>(client_, *reconciler_, netlink_, ao, &metrics_);
+
+  struct SeeingRebooter : host::Rebooter {
+    std::function<void()> on_reboot;
+    host::Status Reboot(const std::string&) override {
+      on_reboot();
+      return host::Status::Ok();
+    }
+  } inner;
+  json at_reboot, events_at_reboot;
+  inner.on_reboot = [&] {
+    auto got = client_->Get(RdmaNodeStates(), "", "node-a");
+    if (got.ok()) at_reboot = *got;
+    auto events = client_->List(kube::resources::Events(), "");
+    if (events.ok()) events_at_reboot = *events;
+  };
+  AnnouncingRebooter rebooter(inner);
+  rebooter.SetAnnounce([this](const std::string& reason) { agent_->AnnounceReboot(reason); });
+  ASSERT_TRUE(rebooter.Reboot("firmware change for generation 1: SRIOV_EN").ok());
+
+  EXPECT_EQ(at_reboot.value("/status/syncState"_json_pointer, ""), "InProgress") << at_reboot.dump();
+  bool announced = false;
+  for (const auto& e : events_at_reboot.value("items", json::array()))
+    if (e.value("reason", "") == "Rebooting" &&
+        e.value("note", "").find("firmware change for generation 1: SRIOV_EN") != std::string::npos)
+      announced = true;
+  EXPECT_TRUE(announced) << events_at_reboot.dump();
+}
+
 }  // namespace
 }  // namespace agent

@@ -82,12 +82,17 @@ std::string UnhealthyReason(const api::VfStatus& vf, bool pf_applied) {
 }
 
 Inventory BuildInventory(const api::RdmaNodeStateSpec& spec, const api::RdmaNodeStateStatus& status,
-                         const std::map<std::string, VfExtras>& extras, const Inventory& previous) {
+                         const std::map<std::string, VfExtras>& extras, const Inventory& previous,
+                         const std::map<std::string, api::InterfaceSpec>& applied_specs) {
   Inventory out;
   const bool exclusive = status.rdma_namespace_mode == api::kRdmaNamespaceExclusive;
   for (const api::InterfaceSpec& want : spec.interfaces) {
     const api::InterfaceStatus* pf = api::FindInterface(status, want.pci_address);
-    const bool applied = pf && PfApplied(status, pf->pci_address);
+    auto as_applied = applied_specs.find(want.pci_address);
+    const bool unchanged = as_applied != applied_specs.end() && as_applied->second == want;
+    const bool failed_here = status.sync_state == api::kSyncFailed && status.last_error &&
+                             (status.last_error->interface.empty() || status.last_error->interface == want.pci_address);
+    const bool applied = pf && (PfApplied(status, pf->pci_address) || (unchanged && !failed_here));
     for (const api::VfGroup& group : want.vf_groups) {
       ResourceDevices& r = out[group.resource_name];
       r.resource = group.resource_name;

@@ -74,8 +74,14 @@ using Inventory = std::map<std::string, ResourceDevices>;  // by resource
 // finished without error. A VF whose netdev and RDMA device left the host
 // (moved into a pod) keeps the facts `previous` had for it, so it stays
 // Healthy while its PCI function and driver are there.
+// `applied_specs` (PF PCI address -> its InterfaceSpec as of its last
+// finished apply): a new generation that leaves a PF's spec as it was
+// applied (e.g. only spec.disruption changed, as every rollout's grant
+// does) counts as applied for that PF while its pass runs, so its VFs do not
+// turn Unhealthy for a pass and make kubelet reject a pod being admitted.
 Inventory BuildInventory(const api::RdmaNodeStateSpec& spec, const api::RdmaNodeStateStatus& status,
-                         const std::map<std::string, VfExtras>& extras, const Inventory& previous);
+                         const std::map<std::string, VfExtras>& extras, const Inventory& previous,
+                         const std::map<std::string, api::InterfaceSpec>& applied_specs = {});
 
 // "uverbs3" of the status' "/dev/infiniband/uverbs3".
 std::string UverbsName(const api::VfStatus& vf);

@@ -31,6 +31,27 @@ TEST(Inventory, OneResourcePerGroupWithItsVfsByPciAddress) {
   EXPECT_FALSE(inv["roce"].exclusive);
 }
 
+// The pass of a new generation has started (observed 4, applied 3): a PF
+// whose spec the new generation left as it was applied stays Healthy (a
+// rollout's grant changes only spec.disruption); one whose spec changed
+// waits for its apply; one whose apply failed is not helped.
+TEST(Health, ANewGenerationThatLeavesThePfAsAppliedKeepsItsVfsHealthy) {
+  Node n = FourVfs();
+  const std::map<std::string, api::InterfaceSpec> applied = {{kPf, n.spec.interfaces[0]}};
+  n.status.observed_generation = 4;
+  EXPECT_FALSE(BuildInventory(n.spec, n.status, n.extras, {})["roce"].devices[0].healthy());
+  EXPECT_TRUE(BuildInventory(n.spec, n.status, n.extras, {}, applied)["roce"].devices[0].healthy());
+  Node changed = n;
+  changed.spec.interfaces[0].mtu = 9000;
+  EXPECT_EQ(BuildInventory(changed.spec, changed.status, changed.extras, {}, applied)["roce"].devices[0].why_unhealthy,
+            "its PF's apply has not finished for this generation");
+  Node failed = n;
+  failed.status.sync_state = api::kSyncFailed;
+  failed.status.last_error = api::AgentError{};
+  failed.status.last_error->interface = kPf;
+  EXPECT_FALSE(BuildInventory(failed.spec, failed.status, failed.extras, {}, applied)["roce"].devices[0].healthy());
+}
+
 TEST(Inventory, AResourceWhosePfIsNotFoundIsServedWithoutDevices) {
   Node n = FourVfs();
   n.status.interfaces.clear();

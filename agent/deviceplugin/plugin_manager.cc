@@ -97,7 +97,9 @@ void DevicePluginManager::Update(const api::RdmaNodeStateSpec& spec, const api::
   std::vector<std::unique_ptr<ResourcePlugin>> gone;
   {
     std::lock_guard lock(mu_);
-    Inventory next = BuildInventory(spec, status, extras, current_);
+    Inventory next = BuildInventory(spec, status, extras, current_, applied_specs_);
+    for (const api::InterfaceSpec& want : spec.interfaces)
+      if (PfApplied(status, want.pci_address)) applied_specs_[want.pci_address] = want;
     for (auto it = plugins_.begin(); it != plugins_.end();) {
       if (next.count(it->first)) {
         ++it;

@@ -62,6 +62,8 @@ class DevicePluginManager {
   mutable std::mutex mu_;  // guards plugins_ and current_
   std::map<std::string, std::unique_ptr<ResourcePlugin>> plugins_;
   Inventory current_;
+  // Each PF's spec as of its last finished apply (BuildInventory).
+  std::map<std::string, api::InterfaceSpec> applied_specs_;
   int stop_fd_ = -1;  // eventfd that wakes the watcher on Stop
   std::jthread watcher_;
 };

@@ -121,7 +121,9 @@ int main(int argc, char** argv) {
   host::SysfsDriverBinder binder(sysfs);
   host::SystemRebooter system_rebooter;
   host::CommandRebooter command_rebooter(runner, {"/bin/sh", "-c", reboot_command});
-  host::Rebooter& rebooter = reboot_command.empty() ? static_cast<host::Rebooter&>(system_rebooter) : command_rebooter;
+  // The node state says "rebooting" (status and an Event) before it goes.
+  agent::AnnouncingRebooter rebooter(reboot_command.empty() ? static_cast<host::Rebooter&>(system_rebooter)
+                                                            : command_rebooter);
   host::FileBootId boot_id(host_root);
   host::SystemClock clock;
   kube::MetricsRegistry metrics;
@@ -213,6 +215,7 @@ int main(int argc, char** argv) {
   }
 
   agent::NodeAgent node_agent(*client, reconciler, **netlink, ao, &metrics);
+  rebooter.SetAnnounce([&node_agent](const std::string& reason) { node_agent.AnnounceReboot(reason); });
 
   kube::HealthServer health(&metrics);
   health.AddReadyCheck("status-written", [&] { return node_agent.Ready() ? "" : "no status written yet"; });
