@@ -124,6 +124,7 @@ bool NodeAgent::Pass(const kube::json& obj, bool* run_again) {
   }
   PassResult r = reconciler_.Reconcile(generation, state.spec, state.status, read_errors);
   if (options_.on_observed) options_.on_observed(state.spec, r.status);
+  if (options_.complete_status) options_.complete_status(r.status);
   *run_again = r.rebooted;
   // Observed when the pass is over, status write included.
   struct ObserveOnExit {

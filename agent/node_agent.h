@@ -37,6 +37,9 @@ struct NodeAgentOptions {
   // seen broken before the pass repairs it); and after, with the status
   // just reported. The device plugin's input.
   std::function<void(const api::RdmaNodeStateSpec&, const api::RdmaNodeStateStatus&)> on_observed;
+  // Adds to each pass's status what the Reconciler does not own: rdma-cni's
+  // attachments.
+  std::function<void(api::RdmaNodeStateStatus&)> complete_status;
 };
 
 kube::Resource RdmaNodeStates();
@@ -49,6 +52,8 @@ class NodeAgent {
 
   // Runs until stop is requested.
   void Run(std::stop_token stop);
+  // Asks for a pass soon (e.g. the attachments changed).
+  void Refresh() { Wake(); }
   // True once a status has been written (or found up to date) at least once.
   bool Ready() const { return ready_.load(); }
   // The last word before a reboot (a real one does not return): status

@@ -225,5 +225,45 @@ TEST_F(NodeAgentTest, AnnouncesTheRebootInStatusAndAnEventBeforeRebooting) {
   EXPECT_TRUE(announced) << events_at_reboot.dump();
 }
 
+// What the Reconciler does not own (rdma-cni's attachments) is added to
+// every status, and a Refresh (an ADD or DEL) writes it without waiting for
+// anything else to change.
+TEST_F(NodeAgentTest, CompletesTheStatusWithAttachmentsAndRewritesItOnRefresh) {
+  CreateNodeState(json::object());
+  std::mutex mu;
+  std::vector<api::AttachmentStatus> attached;
+  NodeAgentOptions ao;
+  ao.node_name = "node-a";
+  ao.complete_status = [&](api::RdmaNodeStateStatus& s) {
+    std::lock_guard lock(mu);
+    s.attachments = attached;
+  };
+  agent_ = std::make_unique<NodeAgent>(client_, *reconciler_, netlink_, ao, &metrics_);
+  runner_ = std::jthread([this](std::stop_token stop) { agent_->Run(stop); });
+  WaitFor([](const json& o) { return o.contains("status") && o["status"].contains("syncState"); });
+
+  {
+    std::lock_guard lock(mu);
+    api::AttachmentStatus a;
+    a.pod = "ml/trainer-0";
+    a.interface_name = "net1";
+    a.vf = "0000:41:00.2";
+    a.address = "10.0.0.16";
+    a.phase = "Attached";
+    attached = {a};
+  }
+  agent_->Refresh();
+  json o = WaitFor([](const json& o) {
+    return o.value("/status/attachments/0/pod"_json_pointer, "") == "ml/trainer-0";
+  });
+  EXPECT_EQ(o.value("/status/attachments/0/address"_json_pointer, ""), "10.0.0.16");
+  {
+    std::lock_guard lock(mu);
+    attached.clear();
+  }
+  agent_->Refresh();
+  WaitFor([](const json& o) { return o.contains("status") && !o["status"].contains("attachments"); });
+}
+
 }  // namespace
 }  // namespace agent

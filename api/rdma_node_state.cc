@@ -162,6 +162,19 @@ void Fields(json_fields::Reader& v, AgentError& e) { AgentErrorFields(v, e); }
 void Fields(json_fields::Writer& v, AgentError& e) { AgentErrorFields(v, e); }
 
 template <class V>
+void AttachmentStatusFields(V& v, AttachmentStatus& a) {
+  v.Required("pod", a.pod);
+  v("podUID", a.pod_uid);
+  v.Required("interface", a.interface_name);
+  v.Required("vf", a.vf);
+  v("network", a.network);
+  v("address", a.address);
+  v("phase", a.phase);
+}
+void Fields(json_fields::Reader& v, AttachmentStatus& a) { AttachmentStatusFields(v, a); }
+void Fields(json_fields::Writer& v, AttachmentStatus& a) { AttachmentStatusFields(v, a); }
+
+template <class V>
 void NodeStateStatusFields(V& v, RdmaNodeStateStatus& s) {
   v("observedGeneration", s.observed_generation);
   v("appliedGeneration", s.applied_generation);
@@ -171,6 +184,7 @@ void NodeStateStatusFields(V& v, RdmaNodeStateStatus& s) {
   v("rdmaNamespaceMode", s.rdma_namespace_mode);
   v("agentVersion", s.agent_version);
   v("interfaces", s.interfaces);
+  v("attachments", s.attachments);
   v("lastApply", s.last_apply);
   v("lastError", s.last_error);
   v("conditions", s.conditions);

@@ -197,6 +197,21 @@ inline constexpr char kSyncInProgress[] = "InProgress";
 inline constexpr char kSyncSucceeded[] = "Succeeded";
 inline constexpr char kSyncFailed[] = "Failed";
 
+// A VF that rdma-cni attached to a pod on this node (the agent's
+// attachment record, agent/attach/attachments.h).
+struct AttachmentStatus {
+  std::string pod;             // "namespace/name"
+  std::string pod_uid;
+  std::string interface_name;  // CNI_IFNAME in the pod, e.g. "net1"
+  std::string vf;              // the VF's PCI address
+  std::string network;         // "namespace/name" of the RdmaNetwork
+  std::string address;         // held from this node's IP block; "" without IPAM
+  std::string phase;           // Adding (an ADD under way) | Attached
+  nlohmann::json unknown_fields;
+
+  bool operator==(const AttachmentStatus&) const = default;
+};
+
 struct RdmaNodeStateStatus {
   int64_t observed_generation = 0;
   int64_t applied_generation = 0;
@@ -206,6 +221,7 @@ struct RdmaNodeStateStatus {
   std::string rdma_namespace_mode;
   std::string agent_version;
   std::vector<InterfaceStatus> interfaces;
+  std::vector<AttachmentStatus> attachments;  // by pod, then interface
   std::optional<ApplyRun> last_apply;
   std::optional<AgentError> last_error;
   std::vector<Condition> conditions;

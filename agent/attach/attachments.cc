@@ -3,9 +3,11 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
+#include <tuple>
 
 #include "agent/host/state_file.h"
 
@@ -131,12 +133,23 @@ host::Status AttachmentStore::WriteLocked(const Attachment& a) {
 }
 
 host::Status AttachmentStore::Put(const Attachment& a) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return WriteLocked(a);
+  host::Status st = [&] {
+    std::lock_guard<std::mutex> lock(mu_);
+    return WriteLocked(a);
+  }();
+  Changed();
+  return st;
 }
 
 host::Status AttachmentStore::Reserve(Attachment& a, const std::vector<api::IpRange>& blocks,
                                       const std::optional<api::IpAddress>& skip) {
+  host::Status st = PickAndWrite(a, blocks, skip);
+  Changed();
+  return st;
+}
+
+host::Status AttachmentStore::PickAndWrite(Attachment& a, const std::vector<api::IpRange>& blocks,
+                                           const std::optional<api::IpAddress>& skip) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!blocks.empty()) {
     std::set<std::string> held;
@@ -162,13 +175,36 @@ host::Status AttachmentStore::Reserve(Attachment& a, const std::vector<api::IpRa
 }
 
 host::Status AttachmentStore::Erase(const std::string& key) {
-  std::lock_guard<std::mutex> lock(mu_);
-  const std::string path = PathOf(key);
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-    return host::Error{"remove attachment " + path + ": " + std::strerror(errno), errno};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const std::string path = PathOf(key);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return host::Error{"remove attachment " + path + ": " + std::strerror(errno), errno};
+    }
+    records_.erase(key);
   }
-  records_.erase(key);
+  Changed();
   return host::Status::Ok();
+}
+
+std::vector<api::AttachmentStatus> StatusOf(const std::vector<Attachment>& records) {
+  std::vector<api::AttachmentStatus> out;
+  for (const Attachment& a : records) {
+    api::AttachmentStatus s;
+    s.pod = a.pod_namespace.empty() && a.pod_name.empty() ? "" : a.pod_namespace + "/" + a.pod_name;
+    if (s.pod.empty()) s.pod = "container " + a.container_id;  // a runtime that sent no K8S_POD_* args
+    s.pod_uid = a.pod_uid;
+    s.interface_name = a.ifname;
+    s.vf = a.pci;
+    s.network = a.network;
+    s.address = a.address;
+    s.phase = a.phase;
+    out.push_back(std::move(s));
+  }
+  std::sort(out.begin(), out.end(), [](const api::AttachmentStatus& x, const api::AttachmentStatus& y) {
+    return std::tie(x.pod, x.interface_name) < std::tie(y.pod, y.interface_name);
+  });
+  return out;
 }
 
 std::map<std::string, size_t> AttachmentStore::HeldPerNetwork() const {

@@ -11,6 +11,7 @@
 // atomically (host::StateFile).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -21,6 +22,7 @@
 
 #include "agent/host/result.h"
 #include "api/ip_address.h"
+#include "api/rdma_node_state.h"
 
 namespace attach {
 
@@ -53,9 +55,16 @@ nlohmann::json ToJson(const Attachment& a);
 // An error naming the field when the record is not one we wrote.
 host::Result<Attachment> AttachmentFromJson(const nlohmann::json& j);
 
+// The records as RdmaNodeState status reports them, by pod then interface.
+std::vector<api::AttachmentStatus> StatusOf(const std::vector<Attachment>& records);
+
 class AttachmentStore {
  public:
   explicit AttachmentStore(std::string dir);
+
+  // Called (outside the store's lock) after every change of the records,
+  // e.g. to report them in status. Set before the store is used.
+  void SetOnChange(std::function<void()> on_change) { on_change_ = std::move(on_change); }
 
   // Reads every record. A record that does not parse is an error naming the
   // file (and is left in place for a person to look at); the others load.
@@ -83,8 +92,16 @@ class AttachmentStore {
  private:
   std::string PathOf(const std::string& key) const;
   host::Status WriteLocked(const Attachment& a);
+  // Reserve without telling on_change_.
+  host::Status PickAndWrite(Attachment& a, const std::vector<api::IpRange>& blocks,
+                            const std::optional<api::IpAddress>& skip);
+
+  void Changed() const {
+    if (on_change_) on_change_();
+  }
 
   const std::string dir_;
+  std::function<void()> on_change_;
   mutable std::mutex mu_;
   std::map<std::string, Attachment> records_;  // by Key()
 };

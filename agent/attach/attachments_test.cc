@@ -84,5 +84,44 @@ TEST_F(AttachmentStoreTest, RecordsSurviveARestartAndBadFilesAreNamed) {
   EXPECT_EQ(again.HeldPerNetwork()["default/roce-net"], 2u);
 }
 
+// What status.attachments shows, and that every change is told (so the
+// agent writes it): the reservation, the record becoming Attached, the DEL.
+TEST_F(AttachmentStoreTest, StatusShowsEachPodsVfAndAddressAndEveryChangeIsTold) {
+  AttachmentStore store(dir_);
+  int told = 0;
+  store.SetOnChange([&] { ++told; });
+  Attachment a = Record("c1", "0000:41:00.3");
+  a.pod_namespace = "ml";
+  a.pod_name = "trainer-1";
+  a.pod_uid = "u1";
+  Attachment b = Record("c0", "0000:41:00.2");
+  b.pod_namespace = "ml";
+  b.pod_name = "trainer-0";
+  ASSERT_TRUE(store.Reserve(a, Block("10.0.0.16", "10.0.0.31"), std::nullopt).ok());
+  ASSERT_TRUE(store.Reserve(b, Block("10.0.0.16", "10.0.0.31"), std::nullopt).ok());
+  a.phase = kPhaseAttached;
+  ASSERT_TRUE(store.Put(a).ok());
+  EXPECT_EQ(told, 3);
+
+  std::vector<api::AttachmentStatus> st = StatusOf(store.All());
+  ASSERT_EQ(st.size(), 2u);
+  EXPECT_EQ(st[0].pod, "ml/trainer-0");  // by pod
+  EXPECT_EQ(st[0].address, "10.0.0.17");
+  EXPECT_EQ(st[0].phase, kPhaseAdding);
+  EXPECT_EQ(st[1].pod, "ml/trainer-1");
+  EXPECT_EQ(st[1].pod_uid, "u1");
+  EXPECT_EQ(st[1].interface_name, "net1");
+  EXPECT_EQ(st[1].vf, "0000:41:00.3");
+  EXPECT_EQ(st[1].network, "default/roce-net");
+  EXPECT_EQ(st[1].address, "10.0.0.16");
+  EXPECT_EQ(st[1].phase, kPhaseAttached);
+
+  ASSERT_TRUE(store.Erase(b.Key()).ok());
+  EXPECT_EQ(told, 4);
+  EXPECT_EQ(StatusOf(store.All()).size(), 1u);
+  // A runtime that sent no K8S_POD_* arguments: named by its container.
+  EXPECT_EQ(StatusOf({Record("abc", "0000:41:00.4")})[0].pod, "container abc");
+}
+
 }  // namespace
 }  // namespace attach

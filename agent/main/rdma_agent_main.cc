@@ -1,6 +1,7 @@
 // rdma-agent: the per-node agent. Parses flags, wires the real host
 // implementations and the Kubernetes client into the NodeAgent, serves
 // /healthz, /readyz and /metrics. See docs/agent.md.
+#include <atomic>
 #include <spdlog/spdlog.h>
 
 #include <boost/program_options.hpp>
@@ -163,6 +164,7 @@ int main(int argc, char** argv) {
   api::RdmaNodeStateSpec observed_spec;
   std::string not_ready = "no pass has run yet";
   std::unique_ptr<attach::AttachmentStore> attachments;
+  std::atomic<agent::NodeAgent*> refresh_agent{nullptr};  // set once the NodeAgent exists
   std::unique_ptr<attach::AttachEngine> engine;
   std::unique_ptr<attach::CniServer> cni_server;
   if (!cni_socket.empty()) {
@@ -178,6 +180,13 @@ int main(int argc, char** argv) {
       if (device_plugin_hook) device_plugin_hook(spec, status);
     };
     attachments = std::make_unique<attach::AttachmentStore>(journal_dir + "/attachments");
+    // Every ADD and DEL shows in the node state's status.attachments.
+    attachments->SetOnChange([&refresh_agent] {
+      if (agent::NodeAgent* a = refresh_agent.load()) a->Refresh();
+    });
+    ao.complete_status = [&attachments](api::RdmaNodeStateStatus& status) {
+      status.attachments = attach::StatusOf(attachments->All());
+    };
     attach::EngineOptions eo;
     eo.ip_blocks = [&] {
       std::lock_guard<std::mutex> lock(observed_mu);
@@ -215,6 +224,7 @@ int main(int argc, char** argv) {
   }
 
   agent::NodeAgent node_agent(*client, reconciler, **netlink, ao, &metrics);
+  refresh_agent = &node_agent;
   rebooter.SetAnnounce([&node_agent](const std::string& reason) { node_agent.AnnounceReboot(reason); });
 
   kube::HealthServer health(&metrics);
@@ -223,6 +233,7 @@ int main(int argc, char** argv) {
     auto st = health.Start(health_address);
     if (!st.ok()) {
       spdlog::critical("op=start-health-server address={} error=\"{}\"", health_address, st.error().message);
+      if (cni_server) cni_server->Stop();  // no ADD may tell the NodeAgent after it is gone
       return 1;
     }
   }
@@ -231,6 +242,7 @@ int main(int argc, char** argv) {
                cdi_dir.empty() ? "(off)" : cdi_dir);
   node_agent.Run(stop);
   if (cni_server) cni_server->Stop();
+  refresh_agent = nullptr;
   if (plugins) plugins->Stop();
   health.Stop();
   spdlog::info("op=stop node={}", node_name);
