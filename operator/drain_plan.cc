@@ -187,6 +187,17 @@ DrainScope ScopeDrain(const std::vector<DrainPod>& pods, const std::string& kind
   return scope;
 }
 
+namespace {
+// The drain's start as the record keeps it (RFC 3339, whole seconds),
+// rounded up: the timeout counts from at most a second after the real
+// start, never before it, so a drainTimeoutSeconds of 1 is never 0.
+std::string DrainStart(std::chrono::system_clock::time_point now) {
+  auto whole = std::chrono::time_point_cast<std::chrono::seconds>(now);
+  if (whole < now) whole += std::chrono::seconds(1);
+  return kube::FormatTime(whole);
+}
+}  // namespace
+
 RolloutRecord StartRecord(const DisruptionNeed& need, bool unschedulable, const std::string& spec_hash,
                           std::chrono::system_clock::time_point now) {
   RolloutRecord r;
@@ -194,7 +205,7 @@ RolloutRecord StartRecord(const DisruptionNeed& need, bool unschedulable, const 
   r.kind = need.kind;
   r.was_unschedulable = unschedulable;
   if (need.kind == kKindDrain) r.resources = need.resources;
-  r.drain_started_at = kube::FormatTime(now);
+  r.drain_started_at = DrainStart(now);
   r.spec_hash = spec_hash;
   r.message = need.kind == kKindReboot ? "firmware change needs a reboot: draining every pod"
                                        : "VF count change: draining the pods that hold its VFs";
@@ -318,7 +329,7 @@ RolloutAction NextAction(const NodeFacts& f) {
       RolloutRecord back = Next(r, kStepDraining);
       back.kind = kKindReboot;
       back.resources.clear();
-      back.drain_started_at = kube::FormatTime(f.now);
+      back.drain_started_at = DrainStart(f.now);
       back.message = "firmware change needs a reboot: draining every pod";
       a.kind = RolloutAction::Kind::kRecord;
       a.record = std::move(back);

@@ -218,6 +218,23 @@ TEST(NextActionTest, ADrainThatBecomesARebootDrainsEverything) {
   EXPECT_EQ(back.record.kind, kKindReboot);
 }
 
+// The record keeps whole seconds: a drain started at 10:00:00.8 with a 1 s
+// timeout has not timed out at 10:00:01.5 (0.7 s later), and has at 10:00:02.
+TEST(NextActionTest, TheDrainTimeoutNeverFiresBeforeItsSeconds) {
+  api::RdmaNodeState st = State(3, api::kSyncPending, true);
+  std::vector<DrainPod> pods = {Pod("web")};
+  DrainScope scope = ScopeDrain(pods, kKindReboot, {});
+  NodeFacts f = Draining(st, scope);
+  f.record = StartRecord({kKindReboot, {}}, false, SpecHash(st.spec), kT0 + 800ms);
+  EXPECT_EQ(f.record->drain_started_at, "2026-12-03T10:00:01Z");
+  f.drain_timeout_seconds = 1;
+  f.on_drain_timeout = "Abort";
+  f.now = kT0 + 1500ms;
+  EXPECT_EQ(NextAction(f).kind, Kind::kEvict);
+  f.now = kT0 + 2s;
+  EXPECT_EQ(NextAction(f).kind, Kind::kFinish);
+}
+
 TEST(NextActionTest, DrainTimeoutZeroSkipsTheDrain) {
   api::RdmaNodeState st = State(3, api::kSyncPending, true);
   std::vector<DrainPod> pods = {Pod("web")};

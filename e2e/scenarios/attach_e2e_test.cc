@@ -26,13 +26,10 @@
 #include <grpcpp/grpcpp.h>
 
 #include "agent/deviceplugin/proto/api.grpc.pb.h"
-#include "api/yaml_documents.h"
 #include "e2e/scenarios/agent_process.h"
 #include "e2e/scenarios/private_netns.h"
-#include "e2e/sim/sim_node_process.h"
+#include "e2e/scenarios/sim_cluster.h"
 #include "kube/client.h"
-#include "kube/config.h"
-#include "kube/integration/testapi_process.h"
 
 namespace e2e {
 namespace {
@@ -40,195 +37,9 @@ namespace {
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 
-bool g_can_run = false;
-const kube::Resource kNodeStates{"rdma.dev", "v1alpha1", "rdmanodestates", "RdmaNodeState", false};
-const kube::Resource kPolicies{"rdma.dev", "v1alpha1", "rdmanodepolicies", "RdmaNodePolicy", false};
-constexpr char kResource[] = "rdma.dev/roce";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string Tail(const std::string& path, size_t n = 2500) {
-  std::string s = ReadFile(path);
-  return s.size() > n ? s.substr(s.size() - n) : s;
-}
-
-// One simulated node: its sysfs-sim, rdma-agent and sim-kubelet.
-struct SimNode {
-  std::string name, pf, netdev, dir;
-  std::unique_ptr<sim::SimNodeProcess> sim;
-  std::unique_ptr<AgentProcess> agent, kubelet;
-  int kubelet_starts = 0;
-
-  std::string kubelet_root() const { return dir + "/kubelet"; }
-  std::string cdi_dir() const { return dir + "/cdi"; }  // the node's /var/run/cdi
-  std::string plugin_socket() const { return kubelet_root() + "/device-plugins/rdma.dev_roce.sock"; }
-};
-
-class AttachE2E : public ::testing::Test {
+class AttachE2E : public SimCluster {
  protected:
-  void SetUp() override {
-    if (!g_can_run) GTEST_SKIP() << "needs root, /dev/fuse and network namespaces";
-    char tmpl[] = "/tmp/attach-e2e-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    std::filesystem::create_directories(dir_ + "/api");
-    api_ = std::make_unique<kube::testing::TestApiProcess>(std::string(E2E_BIN_DIR) + "/kube-testapi", dir_ + "/api");
-    ASSERT_EQ(api_->Start(), "");
-    auto cfg = kube::LoadKubeconfig({api_->kubeconfig()});
-    ASSERT_TRUE(cfg.ok()) << cfg.error().message;
-    auto client = kube::Client::FromConfig(*cfg);
-    ASSERT_TRUE(client.ok()) << client.error().message;
-    client_ = *client;
-    for (const char* crd : {"crds/rdma.dev_rdmanodestates.yaml", "crds/rdma.dev_rdmanodepolicies.yaml",
-                            "crds/rdma.dev_rdmanetworks.yaml"}) {
-      CreateFrom(crd, kube::resources::CustomResourceDefinitions());
-    }
-  }
-  void TearDown() override {
-    operator_.reset();
-    for (auto& n : nodes_) {
-      n.kubelet.reset();
-      // A stopped kubelet leaves its pods' namespaces, as a real one does;
-      // these are the test's own (their names carry its temp dir).
-      for (const auto& e : std::filesystem::directory_iterator("/run/netns")) {
-        if (e.path().filename().string().rfind(NetnsPrefix(n), 0) == 0) {
-          RunCommand({"ip", "netns", "del", e.path().filename().string()});
-        }
-      }
-      n.agent.reset();
-      if (n.sim) {
-        EXPECT_TRUE(n.sim->Stop().ok());
-      }
-    }
-    nodes_.clear();
-    api_.reset();
-    if (!dir_.empty() && !HasFailure()) std::filesystem::remove_all(dir_);
-    if (HasFailure()) std::cerr << "kept " << dir_ << " for inspection\n";
-  }
-
-  void CreateFrom(const std::string& file, const kube::Resource& r) {
-    std::string error;
-    auto docs = api::ParseYamlDocuments(ReadFile(std::string(E2E_SOURCE_DIR) + "/" + file), &error);
-    ASSERT_EQ(docs.size(), 1u) << file << ": " << error;
-    auto created = client_->Create(r, docs[0]);
-    ASSERT_TRUE(created.ok()) << file << ": " << created.error().message;
-  }
-
-  // A labelled Node, its simulated NIC (a ConnectX-5 PF with SR-IOV off in
-  // firmware), its agent and its kubelet.
-  void AddNode(int i) {
-    SimNode n;
-    n.name = "node-" + std::to_string(i);
-    n.pf = "0000:4" + std::to_string(i) + ":00.0";
-    n.netdev = "ens" + std::to_string(i) + "f0";
-    n.dir = dir_ + "/" + n.name;
-    json node = {{"apiVersion", "v1"},
-                 {"kind", "Node"},
-                 {"metadata", {{"name", n.name}, {"labels", {{"rdma.dev/roce", "true"}}}}}};
-    ASSERT_TRUE(client_->Create(kube::resources::Nodes(), node).ok());
-    sim::SimNodeOptions o;
-    o.bin_dir = E2E_BIN_DIR;
-    o.work_dir = n.dir + "/sim";
-    o.config_json = json{{"pfs", {{{"pci", n.pf}, {"netdev", n.netdev}, {"mac", "b8:ce:f6:00:4" + std::to_string(i) + ":00"},
-                                   {"max_vfs", 16}}}}}
-                        .dump();
-    auto sim = sim::SimNodeProcess::Start(o);
-    ASSERT_TRUE(sim.ok()) << sim.error().message;
-    n.sim = std::move(*sim);
-    std::filesystem::create_directories(n.cdi_dir());
-    nodes_.push_back(std::move(n));
-    StartKubelet(nodes_.back());
-    StartAgent(nodes_.back());
-  }
-
-  void StartAgent(SimNode& n) {
-    n.agent.reset();
-    const std::string root = n.sim->host_root();
-    std::vector<std::string> args = {"--kubeconfig", api_->kubeconfig(), "--node-name", n.name, "--host-root", root,
-                                     "--journal-dir", n.dir + "/journal", "--mstconfig", "mstconfig",
-                                     "--reboot-command", "echo reboot > " + root + "/sim/control",
-                                     "--health-address", "", "--vf-timeout-seconds", "10",
-                                     "--simulated-rdma-netns-mode", root + "/sim/rdma_netns_mode",
-                                     "--device-plugin-dir", n.kubelet_root() + "/device-plugins",
-                                     "--cdi-dir", n.cdi_dir()};
-    std::string path = n.sim->mstconfig_dir() + ":" + (std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin");
-    n.agent = std::make_unique<AgentProcess>(std::string(E2E_BIN_DIR) + "/rdma-agent", args,
-                                             std::vector<std::string>{"PATH=" + path, n.sim->mstconfig_env()},
-                                             n.dir + "/agent.log");
-    ASSERT_EQ(n.agent->Start(), "");
-  }
-
-  // sim-kubelet as a runtime with CDI on (the agent hands exclusive-mode VFs
-  // out as CDI names); each node its own bridge and pod subnet.
-  void StartKubelet(SimNode& n) {
-    n.kubelet.reset();
-    const int i = static_cast<int>(&n - nodes_.data()) + 1;
-    std::vector<std::string> args = {"--node-name", n.name, "--root", n.kubelet_root(), "--kubeconfig",
-                                     api_->kubeconfig(), "--host-root", n.sim->host_root(), "--cdi-dir",
-                                     n.cdi_dir(), "--pod-cidr", "10.244." + std::to_string(i) + ".0/24",
-                                     "--bridge", "cni" + std::to_string(i), "--plugin-grace-ms", "3000",
-                                     "--pod-netns-prefix", NetnsPrefix(n)};
-    n.kubelet = std::make_unique<AgentProcess>(std::string(E2E_BIN_DIR) + "/sim-kubelet", args,
-                                               std::vector<std::string>{},
-                                               n.dir + "/kubelet-" + std::to_string(++n.kubelet_starts) + ".log");
-    ASSERT_EQ(n.kubelet->Start(), "");
-  }
-
-  void StartOperator() {
-    operator_ = std::make_unique<AgentProcess>(
-        std::string(E2E_BIN_DIR) + "/rdma-operator",
-        std::vector<std::string>{"--kubeconfig", api_->kubeconfig(), "--metrics-bind-address", "0",
-                                 "--health-probe-bind-address", "0"},
-        std::vector<std::string>{}, dir_ + "/operator.log");
-    ASSERT_EQ(operator_->Start(), "");
-  }
-
-  std::string NetnsPrefix(const SimNode& n) const {
-    return std::filesystem::path(dir_).filename().string() + "-" + n.name + "-";
-  }
-
-  // Polls `get` until `ok` holds; on timeout fails with the last object and
-  // the logs of every process.
-  json WaitFor(const std::string& what, const std::function<kube::Result<json>()>& get,
-               const std::function<bool(const json&)>& ok, std::chrono::milliseconds timeout = 30s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    json last;
-    for (;;) {
-      auto got = get();
-      if (got.ok()) {
-        last = *got;
-        if (ok(last)) return last;
-      }
-      if (std::chrono::steady_clock::now() > deadline) break;
-      std::this_thread::sleep_for(20ms);  // poll interval of a deadline-bounded wait
-    }
-    std::string logs;
-    for (const auto& n : nodes_) {
-      logs += "\n--- " + n.name + " agent:\n" + Tail(n.agent->log_path());
-      logs += "\n--- " + n.name + " kubelet:\n" + Tail(n.kubelet->log_path());
-    }
-    if (operator_) logs += "\n--- operator:\n" + Tail(operator_->log_path());
-    ADD_FAILURE() << "timed out waiting for: " << what << "\nlast: " << last.dump(1).substr(0, 4000) << logs;
-    return last;
-  }
-  json WaitForNodeState(const SimNode& n, const std::string& what, const std::function<bool(const json&)>& ok,
-                        std::chrono::milliseconds timeout = 30s) {
-    return WaitFor(what, [&] { return client_->Get(kNodeStates, "", n.name); }, ok, timeout);
-  }
-  json WaitForNode(const SimNode& n, const std::string& what, const std::function<bool(const json&)>& ok) {
-    return WaitFor(what, [&] { return client_->Get(kube::resources::Nodes(), "", n.name); }, ok);
-  }
-  json WaitForPod(const std::string& name, const std::string& what, const std::function<bool(const json&)>& ok) {
-    return WaitFor(what, [&] { return client_->Get(kube::resources::Pods(), "default", name); }, ok);
-  }
-
-  static std::string Allocatable(const json& node) {
-    return node.value("/status/allocatable"_json_pointer, json::object()).value(kResource, "");
-  }
+  AttachE2E() : SimCluster("attach-e2e") {}
 
   // The docs' policy on every node, until every node advertises its VF.
   // Nobody grants the firmware reboot each node needs by hand: the
@@ -262,21 +73,6 @@ class AttachE2E : public ::testing::Test {
     }
   }
 
-  json Pod(const std::string& name, const SimNode& n, int count) {
-    json pod = {{"apiVersion", "v1"},
-                {"kind", "Pod"},
-                {"metadata", {{"name", name}, {"namespace", "default"}}},
-                {"spec",
-                 {{"nodeName", n.name},
-                  {"containers",
-                   {{{"name", "rdma"},
-                     {"image", "rdma-bench"},
-                     {"resources", {{"limits", {{kResource, std::to_string(count)}}}}}}}}}}};
-    auto created = client_->Create(kube::resources::Pods(), pod);
-    EXPECT_TRUE(created.ok()) << created.error().message;
-    return created.ok() ? *created : json();
-  }
-
   // What sim-kubelet's "container" got (env, device nodes), as a runtime would give it.
   json ContainerRecord(const SimNode& n, const json& pod) {
     return json::parse(ReadFile(n.kubelet_root() + "/pods/" + kube::UidOf(pod) + "/rdma.json"), nullptr, false);
@@ -287,12 +83,6 @@ class AttachE2E : public ::testing::Test {
     auto o = client_->Get(kNodeStates, "", n.name);
     return o.ok() ? o->value("/status/interfaces/0/vfs/0"_json_pointer, json::object()) : json::object();
   }
-
-  std::string dir_;
-  std::unique_ptr<kube::testing::TestApiProcess> api_;
-  std::shared_ptr<kube::Client> client_;
-  std::vector<SimNode> nodes_;
-  std::unique_ptr<AgentProcess> operator_;
 };
 
 // A device list as ListAndWatch sends it: id -> health.
