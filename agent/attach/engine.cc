@@ -117,23 +117,6 @@ std::mutex& AttachEngine::PfLockOf(const std::string& vf_pci) {
   return PfLock(vf.ok() ? vf->pf_pci : "");
 }
 
-host::Result<AttachEngine::Staging*> AttachEngine::StagingFor(const std::string& pf_pci) {
-  {
-    std::lock_guard<std::mutex> lock(locks_mu_);
-    auto it = staging_.find(pf_pci);
-    if (it != staging_.end()) return &it->second;
-  }
-  auto ns = host::NewAnonymousNetns();
-  if (!ns.ok()) return ns.error();
-  auto nl = host_.open_netlink_in(ns->get());
-  if (!nl.ok()) return nl.error();
-  std::lock_guard<std::mutex> lock(locks_mu_);
-  Staging& s = staging_[pf_pci];
-  s.netns = std::move(*ns);
-  s.netlink = std::move(*nl);
-  return &s;
-}
-
 host::Result<VfLocation> AttachEngine::LocateVf(const std::string& pci) {
   VfLocation loc;
   loc.pci = pci;
@@ -249,6 +232,17 @@ cni::Result<json> AttachEngine::AddLocked(const cni::Invocation& inv, const NetC
   }
   auto pod_ns = host::OpenNetns(inv.netns);
   if (!pod_ns.ok()) return Fail(cni::kInvalidEnvironment, "CNI_NETNS: " + pod_ns.error().message);
+  auto pod_nl = host_.open_netlink_in(pod_ns->get());
+  if (!pod_nl.ok()) return HostFailure("open netlink in " + inv.netns, pod_nl.error());
+  if ((*pod_nl)->GetLink(inv.ifname).ok()) {
+    return Fail(cni::kInvalidEnvironment,
+                "CNI_IFNAME: the pod's namespace " + inv.netns + " already has an interface " + inv.ifname,
+                "each attachment of a pod needs its own interface name");
+  }
+  // Whether the VF's host name is taken in the pod too (then the kernel
+  // moves it under CNI_IFNAME directly, and a link of the host name in the
+  // pod is not the VF).
+  const bool host_name_in_pod = (*pod_nl)->GetLink(vf.netdev).ok();
   auto vf_link = host_.netlink.GetLink(vf.netdev);
   if (!vf_link.ok()) return HostFailure("read VF " + vf.pci, vf_link.error());
   auto pf_link = host_.netlink.GetLink(vf.pf_netdev);
@@ -293,7 +287,6 @@ cni::Result<json> AttachEngine::AddLocked(const cni::Invocation& inv, const NetC
     }
     return HostFailure("record attachment " + a.Key(), reserved.error());
   }
-  std::string staged_name = vf.netdev;  // before `undo`: its steps read it
   Undo undo;
   undo.Push("release record", [&] { return store_.Erase(a.Key()); });
 
@@ -325,35 +318,23 @@ cni::Result<json> AttachEngine::AddLocked(const cni::Invocation& inv, const NetC
     if (auto e = apply("set link state", host_.netlink.SetVfLinkState(vf.pf_netdev, vf.vf, *conf.link_state))) return *e;
   }
 
-  // The netdev: host -> staging (rename, MTU) -> pod.
-  auto staging = StagingFor(vf.pf_pci);
-  if (!staging.ok()) return HostFailure("make the staging namespace", staging.error());
-  host::Netlink& st_nl = *(*staging)->netlink;
-  if (auto e = apply("move into the staging namespace", host_.netlink.MoveToNetnsFd(vf.netdev, (*staging)->netns.get()))) {
+  // The netdev: host -> pod in one message, named CNI_IFNAME there, with
+  // the MTU (the kernel moves it, then sets MTU and name in the pod).
+  undo.Push("return from the pod", [&, host_name_in_pod] {
+    auto now = LocateVf(a.pci);
+    if (now.ok() && !now->netdev.empty()) return host::Status::Ok();  // never left the host
+    // A move that failed half way (the MTU or the name refused in the pod)
+    // left it there under its host name.
+    for (const std::string& name : {inv.ifname, a.host_ifname}) {
+      if (name == a.host_ifname && host_name_in_pod) continue;
+      if ((*pod_nl)->GetLink(name).ok()) return ReturnToHost(**pod_nl, name, a);
+    }
+    return host::Status(host::Error{"VF " + a.pci + " is neither in the host nor in " + inv.netns, ENODEV});
+  });
+  if (auto e = apply("move into " + inv.netns + " as " + inv.ifname,
+                     host_.netlink.MoveToNetnsFdAs(vf.netdev, pod_ns->get(), inv.ifname, conf.mtu.value_or(0)))) {
     return *e;
   }
-  undo.Push("return from staging", [&] {
-    host::Status s = staged_name == a.host_ifname ? host::Status::Ok() : st_nl.SetName(staged_name, a.host_ifname);
-    if (!s.ok()) return s;
-    st_nl.SetMtu(a.host_ifname, a.host_mtu);
-    return st_nl.MoveToNetnsFd(a.host_ifname, home_.get());
-  });
-  if (inv.ifname != vf.netdev) {
-    if (auto e = apply("rename to " + inv.ifname, st_nl.SetName(vf.netdev, inv.ifname))) return *e;
-    staged_name = inv.ifname;
-  }
-  if (conf.mtu) {
-    if (auto e = apply("set mtu " + std::to_string(*conf.mtu), st_nl.SetMtu(inv.ifname, *conf.mtu))) return *e;
-  }
-  if (auto e = apply("move into " + inv.netns, st_nl.MoveToNetnsFd(inv.ifname, pod_ns->get()))) return *e;
-  auto pod_nl = host_.open_netlink_in(pod_ns->get());
-  if (!pod_nl.ok()) return HostFailure("open netlink in " + inv.netns, pod_nl.error());
-  // From here on the netdev is in the pod: the undo brings it back from there.
-  undo.Dismiss();
-  Undo pod_undo;
-  pod_undo.Push("release record", [&] { return store_.Erase(a.Key()); });
-  pod_undo.Push("restore PF settings", [&] { return RestorePfSettings(a); });
-  pod_undo.Push("return from the pod", [&] { return ReturnToHost(**pod_nl, inv.ifname, a, **staging); });
 
   std::string address_cidr;
   if (!a.address.empty()) {
@@ -375,7 +356,7 @@ cni::Result<json> AttachEngine::AddLocked(const cni::Invocation& inv, const NetC
   a.phase = kPhaseAttached;
   host::Status done = store_.Put(a);
   if (!done.ok()) return HostFailure("record attachment " + a.Key(), done.error());
-  pod_undo.Dismiss();
+  undo.Dismiss();
   spdlog::info("op=cni-add pod={}/{} container={} ifname={} vf={} pf={} address={}", a.pod_namespace, a.pod_name,
                a.container_id, a.ifname, a.pci, a.pf_netdev, address_cidr.empty() ? "(none)" : address_cidr);
   return a.result;
@@ -401,23 +382,30 @@ host::Status AttachEngine::RestorePfSettings(const Attachment& a) {
   return host::Status::Ok();
 }
 
-host::Status AttachEngine::ReturnToHost(host::Netlink& from, const std::string& name, const Attachment& a,
-                                        Staging& staging) {
+host::Status AttachEngine::ReturnToHost(host::Netlink& from, const std::string& name, const Attachment& a) {
   from.SetUp(name, false);
-  host::Status st = from.MoveToNetnsFd(name, staging.netns.get());
-  if (!st.ok()) return st;
-  host::Netlink& st_nl = *staging.netlink;
-  if (name != a.host_ifname) {
-    st = st_nl.SetName(name, a.host_ifname);
-    if (!st.ok()) {
-      // Keep it reachable: back to the host under the pod's name rather
-      // than stranded in the staging namespace.
-      st_nl.MoveToNetnsFd(name, home_.get());
-      return st;
-    }
+  // One move, named back and with the old MTU. When another link has taken
+  // the old name in the host meanwhile, the kernel's dev%d instead (the
+  // VF is found by PCI address, never by name, so it stays usable).
+  const bool name_taken = host_.netlink.GetLink(a.host_ifname).ok();
+  const std::string target = name_taken ? "dev%d" : a.host_ifname;
+  host::Status st = from.MoveToNetnsFdAs(name, home_.get(), target, a.host_mtu);
+  auto now = LocateVf(a.pci);
+  const std::string back_as = now.ok() ? now->netdev : "";
+  if (!st.ok()) {
+    // Refused outright (both names taken here): still in `from`. Or moved
+    // and then the MTU or the name refused: here, under the pod's name.
+    if (back_as.empty()) return st;
+    return host::Error{"VF " + a.pci + " is back in the host as " + back_as + ", not as " + a.host_ifname + ": " +
+                           st.message(),
+                       st.sys_errno()};
   }
-  if (a.host_mtu != 0) st_nl.SetMtu(a.host_ifname, a.host_mtu);
-  return st_nl.MoveToNetnsFd(a.host_ifname, home_.get());
+  if (name_taken) {
+    return host::Error{"VF " + a.pci + " is back in the host as " + back_as + ": its old name " + a.host_ifname +
+                           " is taken by another link",
+                       EEXIST};
+  }
+  return host::Status::Ok();
 }
 
 host::Status AttachEngine::Teardown(const Attachment& a) {
@@ -426,38 +414,31 @@ host::Status AttachEngine::Teardown(const Attachment& a) {
   // trust off; sriov-cni does the same).
   Join(&errors, RestorePfSettings(a));
   auto vf = LocateVf(a.pci);
-  std::string pf_pci = vf.ok() ? vf->pf_pci : "";
   if (vf.ok() && !vf->netdev.empty()) {
     // In the host already: never moved, or the kernel brought it back as
     // dev<ifindex> when the pod's namespace went away.
     if (vf->netdev != a.host_ifname) Join(&errors, host_.netlink.SetName(vf->netdev, a.host_ifname));
     if (a.host_mtu != 0) host_.netlink.SetMtu(a.host_ifname, a.host_mtu);
   } else if (vf.ok()) {
-    auto staging = StagingFor(pf_pci);
-    if (!staging.ok()) {
-      Join(&errors, staging.error());
-    } else {
-      bool returned = false;
-      if (auto pod_ns = host::OpenNetns(a.netns); pod_ns.ok()) {
-        auto pod_nl = host_.open_netlink_in(pod_ns->get());
-        if (pod_nl.ok() && (*pod_nl)->GetLink(a.ifname).ok()) {
-          Join(&errors, ReturnToHost(**pod_nl, a.ifname, a, **staging));
+    bool returned = false;
+    if (auto pod_ns = host::OpenNetns(a.netns); pod_ns.ok()) {
+      if (auto pod_nl = host_.open_netlink_in(pod_ns->get()); pod_nl.ok()) {
+        // CNI_IFNAME, or, for an ADD the agent died in after a move that
+        // failed half way, the host name.
+        std::vector<std::string> names{a.ifname};
+        if (a.phase == kPhaseAdding && a.host_ifname != a.ifname) names.push_back(a.host_ifname);
+        for (const std::string& name : names) {
+          if (!(*pod_nl)->GetLink(name).ok()) continue;
+          Join(&errors, ReturnToHost(**pod_nl, name, a));
           returned = true;
+          break;
         }
       }
-      // An ADD that died between the moves left it in the staging namespace.
-      for (const std::string& name : {a.ifname, a.host_ifname}) {
-        if (returned) break;
-        if ((*staging)->netlink->GetLink(name).ok()) {
-          Join(&errors, ReturnToHost(*(*staging)->netlink, name, a, **staging));
-          returned = true;
-        }
-      }
-      if (!returned) {
-        spdlog::warn("op=cni-del attachment={} vf={} msg=\"VF netdev is in no namespace the agent can see; "
-                     "the kernel returns it to the host when the pod's namespace is freed\"",
-                     a.Key(), a.pci);
-      }
+    }
+    if (!returned) {
+      spdlog::warn("op=cni-del attachment={} vf={} msg=\"VF netdev is in no namespace the agent can see; "
+                   "the kernel returns it to the host when the pod's namespace is freed\"",
+                   a.Key(), a.pci);
     }
   }
   // The record goes even when a step failed: a VF's settings are best

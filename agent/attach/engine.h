@@ -5,16 +5,19 @@
 // ADD: find the VF by PCI address in sysfs (never by a saved name); refuse
 // it while another attachment holds it in a namespace that still exists;
 // set the network's VF settings on the PF (vlan, mac, rate, spoofchk,
-// trust, link state, in sriov-cni's order); move the netdev through a
-// staging namespace (one per PF, so a rename never clashes with a name in
-// the host or the pod) into the pod, named CNI_IFNAME, with the MTU; give
-// it an address from this node's block of the RdmaNetwork, the routes, and
-// bring it up. A failing step undoes the earlier ones.
+// trust, link state, in sriov-cni's order); move the netdev into the pod in
+// one rtnetlink message that also names it CNI_IFNAME and sets the MTU
+// (refused up front when the pod already has CNI_IFNAME); give it an
+// address from this node's block of the RdmaNetwork, the routes, and bring
+// it up. A failing step undoes the earlier ones, also a move the kernel
+// did before refusing the MTU or the name.
 // DEL: keyed by (container ID, ifname), never by device, so an old pod's
 // late DEL cannot touch a VF since given to a new pod. It restores the PF
-// settings, returns the netdev to the host under its old name (also when
-// the kernel already brought it back as dev<ifindex>), releases the
-// address; it succeeds when there is nothing (left) to do.
+// settings, returns the netdev to the host under its old name with its old
+// MTU in one message (as the kernel's dev%d when another link has taken the
+// name; also renamed when the kernel already brought it back as
+// dev<ifindex>), releases the address; it succeeds when there is nothing
+// (left) to do.
 // Operations on VFs of one PF are serialised; different PFs run in parallel.
 #pragma once
 
@@ -90,11 +93,6 @@ class AttachEngine {
   host::Result<VfLocation> LocateVf(const std::string& pci);
 
  private:
-  struct Staging {
-    host::NetnsFd netns;
-    std::unique_ptr<host::Netlink> netlink;
-  };
-
   cni::Result<nlohmann::json> Add(const cni::Invocation& invocation);
   cni::Result<nlohmann::json> Del(const cni::Invocation& invocation);
   cni::Result<nlohmann::json> Check(const cni::Invocation& invocation);
@@ -105,16 +103,16 @@ class AttachEngine {
   // What a DEL does for one record, with the PF's lock held. Best effort:
   // every step runs; the errors are joined in the Status.
   host::Status Teardown(const Attachment& a);
-  // The netdev from `from` (a namespace's netlink) back to the host as
-  // host_ifname with host_mtu, through the staging namespace.
-  host::Status ReturnToHost(host::Netlink& from, const std::string& name, const Attachment& a, Staging& staging);
+  // The netdev `name` in `from` (a pod's netlink) back to the host as
+  // host_ifname with host_mtu, in one move; as the kernel's dev%d when
+  // another link has taken host_ifname (an error saying so).
+  host::Status ReturnToHost(host::Netlink& from, const std::string& name, const Attachment& a);
   host::Status RestorePfSettings(const Attachment& a);
 
   std::mutex& PfLock(const std::string& pf_pci);
   // The lock of a VF's PF as sysfs shows it now (one shared lock for a VF
   // that is gone).
   std::mutex& PfLockOf(const std::string& vf_pci);
-  host::Result<Staging*> StagingFor(const std::string& pf_pci);
   std::vector<api::IpRange> BlocksOf(const NetConf& conf, std::string* why_none);
 
   EngineHost host_;
@@ -123,7 +121,6 @@ class AttachEngine {
   host::NetnsFd home_;  // the agent's namespace, where netdevs return to
   std::mutex locks_mu_;
   std::map<std::string, std::unique_ptr<std::mutex>> pf_locks_;
-  std::map<std::string, Staging> staging_;  // by PF PCI address; guarded by that PF's lock
 };
 
 // The CNI result for one attached interface, for the config's cniVersion;

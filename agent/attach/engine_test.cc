@@ -15,6 +15,7 @@
 
 #include "agent/attach/test_vfs.h"
 #include "agent/host/real_netlink.h"
+#include "agent/host/simulated_rdma_netlink.h"
 #include "agent/host/subprocess_runner.h"
 
 namespace attach {
@@ -82,6 +83,24 @@ class AttachEngineTest : public ::testing::Test {
     cmd.insert(cmd.begin(), "nsenter");
     auto r = host::SubprocessRunner().Run(cmd, 10s);
     return r.ok() ? r->out + r->err : r.error().message;
+  }
+  host::Result<std::unique_ptr<host::Netlink>> OpenIn(int fd) {
+    auto nl = host::RealNetlink::OpenInNetns(fd);
+    if (!nl.ok()) return nl.error();
+    return std::unique_ptr<host::Netlink>(std::move(*nl));
+  }
+  // An engine on another store of the same directory, as after a restart.
+  std::unique_ptr<AttachEngine> Restarted(host::Netlink& nl) {
+    store_ = std::make_unique<AttachmentStore>(dir_);
+    EngineOptions eo;
+    eo.ip_blocks = [this] { return blocks_; };
+    return std::make_unique<AttachEngine>(
+        EngineHost{*sysfs_, nl, [this](int fd) { return OpenIn(fd); }}, *store_, eo);
+  }
+  // The VF's netdev in the host as sysfs shows it ("" when not there).
+  std::string HostName(const std::string& pci) {
+    auto vf = engine_->LocateVf(pci);
+    return vf.ok() ? vf->netdev : "error: " + vf.error().message;
   }
   cni::Invocation Call(cni::Command command, const std::string& cid, const std::string& netns, const std::string& pci) {
     cni::Invocation inv;
@@ -175,6 +194,134 @@ TEST_F(AttachEngineTest, BadRequestsGetCodesAndLeaveNothingBehind) {
   EXPECT_TRUE(store_->All().empty());
   EXPECT_NE(InPod(pod_, {"ip", "-o", "link"}).find("lo"), std::string::npos);
   EXPECT_EQ(InPod(pod_, {"ip", "-o", "link"}).find("net1"), std::string::npos);
+}
+
+TEST_F(AttachEngineTest, AnIfnameThePodHasIsRefusedBeforeTheVfMoves) {
+  InPod(pod_, {"ip", "link", "add", "net1", "type", "veth", "peer", "name", "net1p"});
+  auto r = engine_->Handle(Call(cni::Command::kAdd, "pod-a", pod_, "0000:41:00.2"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, cni::kInvalidEnvironment);
+  EXPECT_NE(r.error().msg.find("already has an interface net1"), std::string::npos) << r.error().msg;
+  EXPECT_EQ(HostName("0000:41:00.2"), "ens1f0v0");
+  EXPECT_TRUE(store_->All().empty());
+  EXPECT_NE(InPod(pod_, {"ip", "-o", "link", "show", "net1"}).find("net1@net1p"), std::string::npos);
+}
+
+// The VF's host name taken in the pod: the kernel moves it under net1
+// directly, and the pod's own link of that name is left alone both ways.
+TEST_F(AttachEngineTest, TheHostNameTakenInThePodIsNoClash) {
+  InPod(pod_, {"ip", "link", "add", "ens1f0v0", "type", "veth", "peer", "name", "other"});
+  auto r = engine_->Handle(Call(cni::Command::kAdd, "pod-a", pod_, "0000:41:00.2"));
+  ASSERT_TRUE(r.ok()) << r.error().msg;
+  EXPECT_NE(InPod(pod_, {"ip", "-o", "link", "show", "net1"}).find("mtu 1400"), std::string::npos);
+  EXPECT_NE(InPod(pod_, {"ip", "-o", "link", "show", "ens1f0v0"}).find("ens1f0v0@other"), std::string::npos);
+  ASSERT_TRUE(engine_->Handle(Call(cni::Command::kDel, "pod-a", pod_, "")).ok());
+  auto back = nl_->GetLink("ens1f0v0");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->mtu, 1500u);
+  EXPECT_NE(InPod(pod_, {"ip", "-o", "link", "show", "ens1f0v0"}).find("ens1f0v0@other"), std::string::npos);
+  EXPECT_EQ(InPod(pod_, {"ip", "-o", "link"}).find("net1"), std::string::npos);
+}
+
+// Another link took the VF's old name in the host while it was in a pod:
+// DEL brings it back as the kernel's dev<n> (with the pod's name free in
+// the host, and with that taken too), and the VF is usable again by PCI.
+TEST_F(AttachEngineTest, DelWithTheOldNameTakenBringsTheVfBackAsDevN) {
+  const std::string pod_b = MakePod("pod-b");
+  ASSERT_TRUE(engine_->Handle(Call(cni::Command::kAdd, "pod-a", pod_, "0000:41:00.2")).ok());
+  ASSERT_TRUE(engine_->Handle(Call(cni::Command::kAdd, "pod-b", pod_b, "0000:41:00.3")).ok());
+  ASSERT_TRUE(testing_vfs::Ip({"link", "add", "ens1f0v0", "type", "veth", "peer", "name", "ens1f0v1"}).ok());
+
+  ASSERT_TRUE(engine_->Handle(Call(cni::Command::kDel, "pod-a", pod_, "")).ok());
+  const std::string first = HostName("0000:41:00.2");
+  EXPECT_EQ(first.rfind("dev", 0), 0u) << first;
+  EXPECT_EQ(nl_->GetLink(first)->mtu, 1500u);
+  EXPECT_EQ(InPod(pod_, {"ip", "-o", "link"}).find("net1"), std::string::npos);
+
+  ASSERT_TRUE(testing_vfs::Ip({"link", "add", "net1", "type", "veth", "peer", "name", "net1p"}).ok());
+  ASSERT_TRUE(engine_->Handle(Call(cni::Command::kDel, "pod-b", pod_b, "")).ok());
+  const std::string second = HostName("0000:41:00.3");
+  EXPECT_EQ(second.rfind("dev", 0), 0u) << second;
+  EXPECT_NE(second, first);
+  EXPECT_EQ(InPod(pod_b, {"ip", "-o", "link"}).find("net1"), std::string::npos);
+  EXPECT_TRUE(store_->All().empty());
+
+  auto again = engine_->Handle(Call(cni::Command::kAdd, "pod-a", pod_, "0000:41:00.2"));
+  ASSERT_TRUE(again.ok()) << again.error().msg;
+  EXPECT_NE(InPod(pod_, {"ip", "-o", "link", "show", "net1"}).find("mtu 1400"), std::string::npos);
+}
+
+// The kernel brought the VF back itself (its pod's namespace went away) as
+// dev<ifindex>: DEL finds it by PCI address and renames it.
+TEST_F(AttachEngineTest, DelRenamesAVfTheKernelBroughtBackAsDevIfindex) {
+  ASSERT_TRUE(engine_->Handle(Call(cni::Command::kAdd, "pod-a", pod_, "0000:41:00.2")).ok());
+  const std::string out = InPod(pod_, {"ip", "link", "set", "net1", "netns", std::to_string(::getpid()), "name", "dev42"});
+  ASSERT_EQ(HostName("0000:41:00.2"), "dev42") << out;
+  ASSERT_TRUE(engine_->Handle(Call(cni::Command::kDel, "pod-a", pod_, "")).ok());
+  EXPECT_EQ(HostName("0000:41:00.2"), "ens1f0v0");
+  EXPECT_EQ(nl_->GetLink("ens1f0v0")->mtu, 1500u);
+  EXPECT_TRUE(store_->All().empty());
+}
+
+// Records of ADDs the agent died in: one whose VF made it into the pod as
+// net1, one whose move the kernel did before refusing the rest (the VF in
+// the pod under its host name). Start() brings both back.
+TEST_F(AttachEngineTest, StartUndoesAddsTheAgentDiedIn) {
+  ASSERT_TRUE(engine_->Handle(Call(cni::Command::kAdd, "pod-a", pod_, "0000:41:00.2")).ok());
+  Attachment a = *store_->Find("pod-a/net1");
+  a.phase = kPhaseAdding;
+  ASSERT_TRUE(store_->Put(a).ok());
+
+  const std::string pod_b = MakePod("pod-b");
+  auto b_ns = host::OpenNetns(pod_b);
+  ASSERT_TRUE(b_ns.ok());
+  Attachment b = a;
+  b.container_id = "pod-b";
+  b.netns = pod_b;
+  b.pci = "0000:41:00.3";
+  b.vf = 1;
+  b.host_ifname = "ens1f0v1";
+  b.address = "";
+  ASSERT_TRUE(store_->Put(b).ok());
+  ASSERT_TRUE(nl_->MoveToNetnsFd("ens1f0v1", b_ns->get()).ok());
+
+  engine_ = Restarted(*nl_);
+  ASSERT_TRUE(engine_->Start().ok());
+  EXPECT_EQ(HostName("0000:41:00.2"), "ens1f0v0");
+  EXPECT_EQ(nl_->GetLink("ens1f0v0")->mtu, 1500u);
+  EXPECT_EQ(HostName("0000:41:00.3"), "ens1f0v1");
+  EXPECT_TRUE(store_->All().empty());
+  EXPECT_EQ(InPod(pod_, {"ip", "-o", "link"}).find("net1"), std::string::npos);
+}
+
+// A host netlink whose move-with-name stops after the move, as the kernel
+// does when the target refuses the name or MTU (RealNetlinkTest shows it).
+class HalfMoveNetlink : public host::SimulatedRdmaNetlink {
+ public:
+  explicit HalfMoveNetlink(host::Netlink& real) : SimulatedRdmaNetlink(real, "/nonexistent"), real_(real) {}
+  host::Status MoveToNetnsFdAs(const std::string& link, int fd, const std::string& name, uint32_t) override {
+    host::Status st = real_.MoveToNetnsFd(link, fd);
+    if (!st.ok()) return st;
+    return host::Error{"move " + link + " as " + name + ": File exists", EEXIST};
+  }
+
+ private:
+  host::Netlink& real_;
+};
+
+TEST_F(AttachEngineTest, AnAddTheKernelStoppedHalfWayIsUndone) {
+  HalfMoveNetlink half(*nl_);
+  engine_ = Restarted(half);
+  ASSERT_TRUE(engine_->Start().ok());
+  auto r = engine_->Handle(Call(cni::Command::kAdd, "pod-a", pod_, "0000:41:00.2"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, kHostFailure);
+  EXPECT_NE(r.error().msg.find("File exists"), std::string::npos) << r.error().msg;
+  EXPECT_EQ(HostName("0000:41:00.2"), "ens1f0v0");
+  EXPECT_EQ(nl_->GetLink("ens1f0v0")->mtu, 1500u);
+  EXPECT_EQ(InPod(pod_, {"ip", "-o", "link"}).find("ens1f0v0"), std::string::npos);
+  EXPECT_TRUE(store_->All().empty());
+  engine_.reset();  // before `half`
 }
 
 // The whole path a runtime takes: the real rdma-cni binary, env + stdin,

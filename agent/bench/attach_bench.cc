@@ -13,9 +13,9 @@
 //     process (as in agent/attach/engine_test.cc) with the attachment
 //     records on disk under --work-dir. A "PF" veth with veth "VFs"
 //     (attach/test_vfs.h) stands in for the NIC; ADD moves a VF into the
-//     pod's namespace through the engine's staging namespace, names it net1,
+//     pod's namespace as net1 (one RTM_NEWLINK with the name and MTU),
 //     gives it an address from the node's block and a route, DEL brings it
-//     back.
+//     back the same way.
 //   - host-device (/usr/lib/cni/host-device, containernetworking-plugins)
 //     moving a veth into the pod's namespace as net1 with the static IPAM
 //     plugin (address, gateway, the same route); DEL moves it back.
@@ -23,9 +23,8 @@
 //     (AttachEngine::Handle called in this process with the same call, no
 //     exec, no socket); what the kernel takes for the one step neither
 //     plugin can avoid, moving a netdev into another network namespace and
-//     back (one RTM_NEWLINK each, through host::Netlink; the engine moves a
-//     VF twice per ADD and per DEL, through its staging namespace,
-//     host-device once); starting each plugin (VERSION, which both answer
+//     back (one RTM_NEWLINK each, through host::Netlink; the engine and
+//     host-device each move once per ADD and once per DEL); starting each plugin (VERSION, which both answer
 //     without doing anything); and writing one attachment record (write,
 //     fsync, rename, fsync of the directory; ADD writes two).
 // 1. Sequential: --iterations ADD+DEL pairs per plugin (after --warmup

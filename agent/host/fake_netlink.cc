@@ -159,6 +159,21 @@ Status FakeNetlink::MoveToNetnsPid(const std::string& name, int pid) {
   return Status::Ok();
 }
 
+Status FakeNetlink::MoveToNetnsFdAs(const std::string& name, int netns_fd, const std::string& new_name,
+                                    uint32_t mtu) {
+  std::string what = "move " + name + " to network namespace fd " + std::to_string(netns_fd) + " as " + new_name;
+  if (mtu != 0) what += " with mtu " + std::to_string(mtu);
+  auto link = Find(name, what);
+  if (!link.ok()) return link.error();
+  if (netns_fd < 0) return Error{what + ": Bad file descriptor", EBADF};
+  if (new_name.empty() || new_name.size() >= 16) return Error{what + ": Invalid argument", EINVAL};
+  if (mtu != 0 && (mtu < 68 || mtu > 65535)) return Error{what + ": Invalid argument", EINVAL};
+  moved_.push_back(name);
+  moved_as_.push_back(MoveAs{name, netns_fd, new_name, mtu});
+  RemoveLink(name);
+  return Status::Ok();
+}
+
 Status FakeNetlink::SetVfMac(const std::string& pf, uint32_t vf, const std::string& mac) {
   const std::string what = "set mac " + mac + " on " + VfName(pf, vf);
   auto bytes = ParseMac(mac);

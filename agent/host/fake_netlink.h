@@ -31,6 +31,14 @@ class FakeNetlink : public Netlink {
   void FailNext(Error error) { fail_next_ = std::move(error); }
   // Names of links moved out of this namespace, in order.
   const std::vector<std::string>& moved() const { return moved_; }
+  // What each MoveToNetnsFdAs asked for, in order.
+  struct MoveAs {
+    std::string link;
+    int netns_fd = -1;
+    std::string new_name;
+    uint32_t mtu = 0;
+  };
+  const std::vector<MoveAs>& moved_as() const { return moved_as_; }
   RdmaNetnsMode rdma_netns_mode() const { return netns_mode_; }
 
   Result<std::vector<Link>> ListLinks() override;
@@ -43,6 +51,10 @@ class FakeNetlink : public Netlink {
   Status SetUp(const std::string& link, bool up) override;
   Status MoveToNetnsFd(const std::string& link, int netns_fd) override;
   Status MoveToNetnsPid(const std::string& link, int pid) override;
+  // The link leaves this namespace. The name and MTU are checked as the
+  // kernel would check them, but before the move (a fake has no target
+  // namespace to leave a half-moved link in).
+  Status MoveToNetnsFdAs(const std::string& link, int netns_fd, const std::string& new_name, uint32_t mtu) override;
 
   Status SetVfMac(const std::string& pf, uint32_t vf, const std::string& mac) override;
   Status SetVfTrust(const std::string& pf, uint32_t vf, bool on) override;
@@ -75,6 +87,7 @@ class FakeNetlink : public Netlink {
   RdmaNetnsMode netns_mode_ = RdmaNetnsMode::kShared;
   std::optional<Error> fail_next_;
   std::vector<std::string> moved_;
+  std::vector<MoveAs> moved_as_;
   std::vector<std::pair<std::string, IpPrefix>> addresses_;
   std::vector<Route> routes_;
   std::vector<std::weak_ptr<FakeLinkEventQueue>> watchers_;

@@ -58,6 +58,23 @@ TEST(FakeNetlink, RenameMoveAndEvents) {
   EXPECT_EQ(st.message(), "set mtu 9000 on enp65s0np0: Operation not permitted");
 }
 
+TEST(FakeNetlink, MoveAsChecksNameAndMtuAndRecordsTheMove) {
+  FakeNetlink nl;
+  Link vf;
+  vf.name = "enp65s0v0";
+  nl.AddLink(vf);
+  EXPECT_EQ(nl.MoveToNetnsFdAs("enp65s0v0", 7, "a-name-far-too-long", 1400).sys_errno(), EINVAL);
+  EXPECT_EQ(nl.MoveToNetnsFdAs("enp65s0v0", 7, "net1", 70000).sys_errno(), EINVAL);
+  EXPECT_EQ(nl.MoveToNetnsFdAs("enp65s0v1", 7, "net1", 1400).sys_errno(), ENODEV);
+  EXPECT_TRUE(nl.GetLink("enp65s0v0").ok()) << "a refused move leaves the link here";
+  ASSERT_TRUE(nl.MoveToNetnsFdAs("enp65s0v0", 7, "net1", 1400).ok());
+  EXPECT_FALSE(nl.GetLink("enp65s0v0").ok());
+  ASSERT_EQ(nl.moved_as().size(), 1u);
+  EXPECT_EQ(nl.moved_as()[0].new_name, "net1");
+  EXPECT_EQ(nl.moved_as()[0].netns_fd, 7);
+  EXPECT_EQ(nl.moved_as()[0].mtu, 1400u);
+}
+
 TEST(FakeNetlink, RdmaMoveNeedsExclusiveMode) {
   FakeNetlink nl;
   RdmaDevice dev;

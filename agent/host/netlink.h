@@ -101,6 +101,16 @@ class Netlink {
   // Into the namespace of an open /proc/<pid>/ns/net or /run/netns/<name> fd.
   virtual Status MoveToNetnsFd(const std::string& link, int netns_fd) = 0;
   virtual Status MoveToNetnsPid(const std::string& link, int pid) = 0;
+  // One RTM_NEWLINK, as `ip link set dev <link> netns <fd> name <new_name>
+  // mtu <mtu>`: the kernel moves the link into the namespace first, then
+  // sets the MTU (0: unchanged) and the name there. When `link`'s name is
+  // taken in the target, the kernel moves it under new_name directly; when
+  // both names are taken there, EEXIST and the link stays where it was. A
+  // failure after the move (new_name taken in the target, an MTU the device
+  // refuses) leaves the link in the target, under its old name (or under
+  // new_name when the old one was taken there): the caller looks there.
+  virtual Status MoveToNetnsFdAs(const std::string& link, int netns_fd, const std::string& new_name,
+                                 uint32_t mtu) = 0;
 
   // VF settings through the PF netdev, as `ip link set <pf> vf <n> ...`.
   virtual Status SetVfMac(const std::string& pf, uint32_t vf, const std::string& mac) = 0;

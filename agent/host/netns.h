@@ -1,7 +1,6 @@
 // Network namespaces as file descriptors: open a pod's namespace by path
 // (checking that it is one), and make an anonymous one that lives as long
-// as its fd (the attach engine's temporary namespace, where a VF netdev is
-// renamed without clashing with names in the host or the pod).
+// as its fd (tests and the attach benchmark make their pods so).
 #pragma once
 
 #include <string>

@@ -176,6 +176,18 @@ Status RealNetlink::MoveToNetnsPid(const std::string& link, int pid) {
                     "move " + link + " to the network namespace of pid " + std::to_string(pid));
 }
 
+Status RealNetlink::MoveToNetnsFdAs(const std::string& link, int netns_fd, const std::string& new_name,
+                                    uint32_t mtu) {
+  std::string what = "move " + link + " to network namespace fd " + std::to_string(netns_fd) + " as " + new_name;
+  if (mtu != 0) what += " with mtu " + std::to_string(mtu);
+  if (new_name.empty() || new_name.size() >= 16) return Error{what + ": a name has 1 to 15 characters", EINVAL};
+  LinkChange change;
+  change.netns_fd = netns_fd;
+  change.name = new_name;
+  if (mtu != 0) change.mtu = mtu;
+  return ChangeLink(link, change, what);
+}
+
 Status RealNetlink::ChangeVf(const std::string& pf, const VfChange& change, const std::string& what) {
   std::lock_guard<std::mutex> lock(mu_);
   auto found = GetLinkLocked(0, pf);

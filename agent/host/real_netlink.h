@@ -30,6 +30,7 @@ class RealNetlink : public Netlink {
   Status SetUp(const std::string& link, bool up) override;
   Status MoveToNetnsFd(const std::string& link, int netns_fd) override;
   Status MoveToNetnsPid(const std::string& link, int pid) override;
+  Status MoveToNetnsFdAs(const std::string& link, int netns_fd, const std::string& new_name, uint32_t mtu) override;
 
   Status SetVfMac(const std::string& pf, uint32_t vf, const std::string& mac) override;
   Status SetVfTrust(const std::string& pf, uint32_t vf, bool on) override;

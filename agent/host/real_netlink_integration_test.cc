@@ -99,6 +99,47 @@ TEST_F(RealNetlinkTest, MovesALinkToAnotherNamespace) {
   EXPECT_FALSE(bad.ok());
 }
 
+// One RTM_NEWLINK moves, sets the MTU and renames (what the attach engine
+// relies on for one move per CNI call), and the kernel's rules when a name
+// is taken in the target: the old name taken -> the move uses the new one;
+// the new name taken -> moved, not renamed, EEXIST; both -> not moved.
+TEST_F(RealNetlinkTest, MovesWithNameAndMtuInOneMessage) {
+  auto pod = NewAnonymousNetns();
+  ASSERT_TRUE(pod.ok()) << pod.error().message;
+  auto in_pod = RealNetlink::OpenInNetns(pod->get());
+  ASSERT_TRUE(in_pod.ok()) << in_pod.error().message;
+  const std::string enter = "--net=/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(pod->get());
+  auto r = SubprocessRunner().Run({"nsenter", enter, "ip", "link", "add", "busy", "type", "veth", "peer", "name", "net2"}, 10s);
+  ASSERT_TRUE(r.ok() && r->exit_code == 0) << (r.ok() ? r->err : r.error().message);
+
+  ASSERT_TRUE(nl_->MoveToNetnsFdAs("h5a", pod->get(), "net1", 1400).ok());
+  EXPECT_EQ(nl_->GetLink("h5a").error().sys_errno, ENODEV);
+  auto net1 = (*in_pod)->GetLink("net1");
+  ASSERT_TRUE(net1.ok()) << net1.error().message;
+  EXPECT_EQ(net1->mtu, 1400u);
+
+  // h5b's new name is taken in the pod: moved, but not renamed.
+  Status taken = nl_->MoveToNetnsFdAs("h5b", pod->get(), "net2", 1400);
+  EXPECT_EQ(taken.sys_errno(), EEXIST) << taken.message();
+  EXPECT_EQ(nl_->GetLink("h5b").error().sys_errno, ENODEV);
+  EXPECT_TRUE((*in_pod)->GetLink("h5b").ok());
+
+  // The old name is taken in the pod: moved under the new name.
+  Ip({"link", "add", "name", "busy", "type", "veth", "peer", "name", "h5c"});
+  const std::string mac = nl_->GetLink("busy")->mac;  // the ifindex may change in a move
+  ASSERT_TRUE(nl_->MoveToNetnsFdAs("busy", pod->get(), "net3", 0).ok());
+  auto net3 = (*in_pod)->GetLink("net3");
+  ASSERT_TRUE(net3.ok()) << net3.error().message;
+  EXPECT_EQ(net3->mac, mac);
+
+  // Both taken: an error, and the link stays here.
+  Ip({"link", "set", "h5c", "name", "busy"});
+  Status both = nl_->MoveToNetnsFdAs("busy", pod->get(), "net2", 0);
+  EXPECT_FALSE(both.ok());
+  EXPECT_TRUE(nl_->GetLink("busy").ok());
+  EXPECT_EQ(nl_->MoveToNetnsFdAs("busy", pod->get(), "a-name-far-too-long", 0).sys_errno(), EINVAL);
+}
+
 TEST_F(RealNetlinkTest, SeesLinkEvents) {
   auto events = nl_->WatchLinks();
   ASSERT_TRUE(events.ok()) << events.error().message;

@@ -37,6 +37,9 @@ class SimulatedRdmaNetlink : public Netlink {
   Status SetUp(const std::string& link, bool up) override { return real_.SetUp(link, up); }
   Status MoveToNetnsFd(const std::string& link, int netns_fd) override { return real_.MoveToNetnsFd(link, netns_fd); }
   Status MoveToNetnsPid(const std::string& link, int pid) override { return real_.MoveToNetnsPid(link, pid); }
+  Status MoveToNetnsFdAs(const std::string& link, int netns_fd, const std::string& new_name, uint32_t mtu) override {
+    return real_.MoveToNetnsFdAs(link, netns_fd, new_name, mtu);
+  }
 
   Status SetVfMac(const std::string& pf, uint32_t vf, const std::string& mac) override {
     return real_.SetVfMac(pf, vf, mac);

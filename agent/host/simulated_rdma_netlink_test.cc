@@ -118,6 +118,11 @@ TEST_F(SimulatedRdmaNetlinkTest, LinkOperationsGoToTheRealNetlink) {
   EXPECT_FALSE(nl.GetLink("eth9").ok());
   ASSERT_TRUE(nl.SetName("enp65s0f0np0", "rdma0").ok());
   EXPECT_TRUE(real_.GetLink("rdma0").ok());
+  ASSERT_TRUE(nl.MoveToNetnsFdAs("rdma0", 9, "net1", 4000).ok());
+  EXPECT_FALSE(real_.GetLink("rdma0").ok());
+  ASSERT_EQ(real_.moved_as().size(), 1u);
+  EXPECT_EQ(real_.moved_as()[0].new_name, "net1");
+  EXPECT_EQ(real_.moved_as()[0].mtu, 4000u);
 }
 
 }  // namespace
