@@ -103,11 +103,13 @@ void PolicyRollupBuilder::AddRollout(const NodeView& node) {
   if (InRollout(record)) {
     if (record->step == kStepDraining) {
       ++rollout_.draining;
+      draining_.push_back(node.name);
       if (!record->blocking_pods.empty() && rollout_.blocked.size() < 10)
         rollout_.blocked.push_back({node.name, record->message, record->blocking_pods, {}});
       if (record->stalled) stalled_.push_back(node.name + ": " + record->message);
     } else if (record->step == kStepGranted) {
       ++rollout_.rebooting;
+      rebooting_.push_back(node.name);
     } else if (record->result == kResultDone) {  // Uncordoning
       ++rollout_.done;
     } else {
@@ -179,9 +181,13 @@ PolicyRollup PolicyRollupBuilder::Finish() const {
 
   const api::PolicyRolloutStatus& ro = rollout_;
   const int32_t moving = ro.pending + ro.draining + ro.rebooting;
-  const std::string rollout_counts = std::to_string(ro.draining) + " draining, " + std::to_string(ro.rebooting) +
-                                     " rebooting, " + std::to_string(ro.pending) + " pending, " +
-                                     std::to_string(ro.done) + " done, " + std::to_string(ro.failed) + " failed";
+  // Every node the rollout holds cordoned is named here (the first few),
+  // so no node is out of scheduling without a condition saying why.
+  std::string rollout_counts = std::to_string(ro.draining) + " draining, " + std::to_string(ro.rebooting) +
+                               " rebooting, " + std::to_string(ro.pending) + " pending, " + std::to_string(ro.done) +
+                               " done, " + std::to_string(ro.failed) + " failed";
+  if (!draining_.empty()) rollout_counts += "; draining: " + Names(draining_);
+  if (!rebooting_.empty()) rollout_counts += "; rebooting: " + Names(rebooting_);
   r.conditions.push_back(Cond(kConditionReconciling, moving > 0 || !waiting_.empty(),
                               moving > 0 ? std::string_view("RollingOut")
                                          : (waiting_.empty() ? api::kReasonApplied : api::kReasonApplying),

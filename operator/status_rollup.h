@@ -71,6 +71,7 @@ class PolicyRollupBuilder {
   std::vector<std::string> conflicts_, problems_, failed_, waiting_;
   api::PolicyRolloutStatus rollout_;
   std::vector<std::string> stalled_, rollout_failed_;  // "node: message"
+  std::vector<std::string> draining_, rebooting_;      // node names, for Reconciling's message
   std::set<std::string> conflicting_nodes_;
 };
 

@@ -162,6 +162,7 @@ TEST(RollUpPolicy, RolloutCountsEachNodeOnceAndStalledNamesTheBlockingPods) {
   ASSERT_NE(reconciling, nullptr);
   EXPECT_EQ(reconciling->status, "True");
   EXPECT_THAT(reconciling->message, HasSubstr("1 draining, 1 rebooting, 1 pending, 1 done, 1 failed"));
+  EXPECT_THAT(reconciling->message, HasSubstr("draining: n1; rebooting: n2"));
   const api::Condition* st = api::FindCondition(r.conditions, "Stalled");
   ASSERT_NE(st, nullptr);
   EXPECT_EQ(st->status, "True");

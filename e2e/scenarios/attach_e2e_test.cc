@@ -1,11 +1,12 @@
 // End-to-end scenarios of pod attachment, part 1 (the device plugin): the
 // real rdma-operator, and per simulated node a sysfs-sim, an rdma-agent and
 // a sim-kubelet, against kube-testapi. The user applies the RoCE policy from
-// docs/examples as it is; the test grants the one reboot per node that the
-// rollout controller will grant later, then checks what a user would: the
-// Node's allocatable, pods that run with their VF's devices and env, a pod
+// docs/examples as it is; the operator's rollout drains each node and grants
+// its one firmware reboot. Then it checks what a user would: the Node's
+// allocatable, pods that run with their VF's devices and env, a pod
 // rejected for asking too much, a kubelet restart, a VF broken behind the
-// agent's back, and a VF count change while a pod holds a VF.
+// agent's back, and a VF count change while a pod holds a VF (the rollout
+// evicts that pod first).
 //
 // Like agent_e2e_test.cc the process runs in a network namespace of its own
 // (entered in main), so veths, pod namespaces and the API server vanish with it.
