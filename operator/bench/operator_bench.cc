@@ -31,11 +31,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <cmath>
 #include <iostream>
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -47,6 +49,7 @@
 #include "kube/informer.h"
 #include "kube/integration/testapi_process.h"
 #include "operator/integration/operator_process.h"
+#include "operator/integration/scripted_agent.h"
 #include "operator/resources.h"
 #include "operator/rollout_plan.h"
 
@@ -173,41 +176,60 @@ void Parallel(int n, int threads, const std::function<void(int)>& fn) {
   for (auto& t : ts) t.join();
 }
 
-RunResult OneRun(const std::string& testapi, const std::string& operator_bin, const std::string& crds, int nodes,
-                 const std::string& dir, const std::vector<std::string>& operator_flags) {
-  RunResult r;
+// A fresh kube-testapi with crds/ applied, and an unthrottled client of it;
+// nullptr (after printing why) when either fails.
+struct BenchCluster {
+  std::unique_ptr<kube::testing::TestApiProcess> server;
+  std::shared_ptr<kube::Client> client;
+};
+std::optional<BenchCluster> StartCluster(const std::string& testapi, const std::string& crds, const std::string& dir) {
   fs::create_directories(dir);
-  kube::testing::TestApiProcess server(testapi, dir);
-  if (auto err = server.Start(); !err.empty()) {
+  BenchCluster c;
+  c.server = std::make_unique<kube::testing::TestApiProcess>(testapi, dir);
+  if (auto err = c.server->Start(); !err.empty()) {
     std::cerr << err << "\n";
-    return r;
+    return std::nullopt;
   }
   int rc = 0;
   std::string out = rdma_operator::testing::RunCommand(
-      "kubectl --kubeconfig " + server.kubeconfig() + " apply -f " + crds + " -f " + crds + "/third-party", &rc);
+      "kubectl --kubeconfig " + c.server->kubeconfig() + " apply -f " + crds + " -f " + crds + "/third-party", &rc);
   if (rc != 0) {
     std::cerr << out;
-    return r;
+    return std::nullopt;
   }
   std::string error;
-  auto client = rdma_operator::testing::UnthrottledClient(server.kubeconfig(), &error);
-  if (client == nullptr) {
+  c.client = rdma_operator::testing::UnthrottledClient(c.server->kubeconfig(), &error);
+  if (c.client == nullptr) {
     std::cerr << "kubeconfig of the test API server: " << error << "\n";
-    return r;
+    return std::nullopt;
   }
+  return c;
+}
 
-  // N agents: Node, RdmaNodeState, reported NICs.
+// N agents' first writes: Node i, its RdmaNodeState, and the NICs
+// interfaces(i) reports.
+void CreateNodes(kube::Client& client, int nodes, const std::function<json(int)>& interfaces) {
   Parallel(nodes, 4, [&](int i) {
     json node = Node(i);
-    (void)client->Create(kube::resources::Nodes(), node);
+    (void)client.Create(kube::resources::Nodes(), node);
     json state = {{"apiVersion", "rdma.dev/v1alpha1"},
                   {"kind", "RdmaNodeState"},
                   {"metadata", {{"name", node["metadata"]["name"]}}}};
-    auto created = client->Create(rdma_operator::RdmaNodeStates(), state);
+    auto created = client.Create(rdma_operator::RdmaNodeStates(), state);
     if (!created.ok()) return;
-    (*created)["status"] = {{"interfaces", Interfaces(i)}, {"syncState", "Succeeded"}};
-    (void)client->UpdateStatus(rdma_operator::RdmaNodeStates(), *created);
+    (*created)["status"] = {{"interfaces", interfaces(i)}, {"syncState", "Succeeded"}};
+    (void)client.UpdateStatus(rdma_operator::RdmaNodeStates(), *created);
   });
+}
+
+RunResult OneRun(const std::string& testapi, const std::string& operator_bin, const std::string& crds, int nodes,
+                 const std::string& dir, const std::vector<std::string>& operator_flags) {
+  RunResult r;
+  std::optional<BenchCluster> cluster = StartCluster(testapi, crds, dir);
+  if (!cluster) return r;
+  kube::testing::TestApiProcess& server = *cluster->server;
+  std::shared_ptr<kube::Client> client = cluster->client;
+  CreateNodes(*client, nodes, Interfaces);
 
   SpecWatcher watcher(client);
   rdma_operator::testing::OperatorProcess op(operator_bin, server.kubeconfig(), dir + "/operator.log");
@@ -346,15 +368,8 @@ class ScriptedAgents {
       return;
     }
     if (rebooted) {
-      s["status"]["observedGeneration"] = gen;
-      s["status"]["appliedGeneration"] = gen;
-      s["status"]["syncState"] = "Succeeded";
-      s["status"]["rebootRequired"] = false;
-    } else if (status.value("observedGeneration", int64_t{0}) != gen || status.value("syncState", "") != "Pending") {
-      s["status"]["observedGeneration"] = gen;
-      s["status"]["syncState"] = "Pending";
-      s["status"]["rebootRequired"] = true;
-    } else {
+      rdma_operator::testing::ReportApplied(s);
+    } else if (!rdma_operator::testing::ReportWaitingForReboot(s)) {
       return;
     }
     if (!client_->UpdateStatus(rdma_operator::RdmaNodeStates(), s).ok()) Wake(s);  // conflict: again
@@ -466,37 +481,14 @@ RolloutRunResult RolloutRun(const std::string& testapi, const std::string& opera
                             int nodes, const std::string& max_unavailable, std::chrono::milliseconds reboot,
                             const std::string& dir, const std::vector<std::string>& operator_flags) {
   RolloutRunResult r;
-  fs::create_directories(dir);
-  kube::testing::TestApiProcess server(testapi, dir);
-  if (auto err = server.Start(); !err.empty()) {
-    std::cerr << err << "\n";
-    return r;
-  }
-  int rc = 0;
-  std::string out = rdma_operator::testing::RunCommand(
-      "kubectl --kubeconfig " + server.kubeconfig() + " apply -f " + crds + " -f " + crds + "/third-party", &rc);
-  if (rc != 0) {
-    std::cerr << out;
-    return r;
-  }
-  std::string error;
-  auto client = rdma_operator::testing::UnthrottledClient(server.kubeconfig(), &error);
-  if (client == nullptr) {
-    std::cerr << "kubeconfig of the test API server: " << error << "\n";
-    return r;
-  }
-  Parallel(nodes, 4, [&](int i) {
-    json node = Node(i);
-    (void)client->Create(kube::resources::Nodes(), node);
-    json state = {{"apiVersion", "rdma.dev/v1alpha1"},
-                  {"kind", "RdmaNodeState"},
-                  {"metadata", {{"name", node["metadata"]["name"]}}}};
-    auto created = client->Create(rdma_operator::RdmaNodeStates(), state);
-    if (!created.ok()) return;
+  std::optional<BenchCluster> cluster = StartCluster(testapi, crds, dir);
+  if (!cluster) return r;
+  kube::testing::TestApiProcess& server = *cluster->server;
+  std::shared_ptr<kube::Client> client = cluster->client;
+  CreateNodes(*client, nodes, [](int) {
     json pf = {{"pciAddress", "0000:41:00.0"}, {"name", "ens1f0"}, {"vendor", "15b3"},
                {"deviceID", "1017"},          {"totalVfs", 16},   {"numVfs", 0}};
-    (*created)["status"] = {{"interfaces", json::array({pf})}, {"syncState", "Succeeded"}};
-    (void)client->UpdateStatus(rdma_operator::RdmaNodeStates(), *created);
+    return json::array({pf});
   });
   ScriptedAgents agents(client, reboot);
   RolloutWatcher watcher(client);

@@ -19,6 +19,7 @@
 
 #include "operator/drain_plan.h"
 #include "operator/integration/operator_cluster.h"
+#include "operator/integration/scripted_agent.h"
 
 namespace rdma_operator {
 namespace {
@@ -94,20 +95,10 @@ class ScriptedAgents {
           std::lock_guard lock(mu_);
           if (held_.count(node)) continue;
         }
-        s["status"]["observedGeneration"] = gen;
-        s["status"]["appliedGeneration"] = gen;
-        s["status"]["syncState"] = "Succeeded";
-        s["status"]["rebootRequired"] = false;
+        testing::ReportApplied(s);
       } else if (Rebooted(node)) {  // the firmware took: any later generation applies without a reboot
-        s["status"]["observedGeneration"] = gen;
-        s["status"]["appliedGeneration"] = gen;
-        s["status"]["syncState"] = "Succeeded";
-        s["status"]["rebootRequired"] = false;
-      } else if (status.value("observedGeneration", int64_t{0}) != gen || status.value("syncState", "") != "Pending") {
-        s["status"]["observedGeneration"] = gen;
-        s["status"]["syncState"] = "Pending";
-        s["status"]["rebootRequired"] = true;
-      } else {
+        testing::ReportApplied(s);
+      } else if (!testing::ReportWaitingForReboot(s)) {
         continue;
       }
       // A conflict: the next step reads again (and has not rebooted yet).
@@ -171,6 +162,14 @@ class RolloutTest : public OperatorCluster {
     st["status"] = {{"phase", "Running"}, {"conditions", {{{"type", "Ready"}, {"status", "True"}}}}};
     auto u = client_->UpdateStatus(kube::resources::Pods(), st);
     ASSERT_TRUE(u.ok()) << u.error().ToString();
+  }
+
+  // Pod "guarded" on `node`, with a PodDisruptionBudget that never allows
+  // its eviction (minAvailable 1 of 1).
+  void CreateGuardedPod(const std::string& node) {
+    CreatePod("guarded", node, {{"app", "guarded"}});
+    Apply("apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: guarded, namespace: " + ns_ +
+          "}\nspec:\n  minAvailable: 1\n  selector: {matchLabels: {app: guarded}}\n");
   }
 
   void StartKubelet() {
@@ -260,9 +259,7 @@ TEST_F(RolloutTest, FiveNodesRebootTwoAtATimeAndAnAdminsCordonStays) {
 // uncordoned and counted failed, and the rollout goes on to the others.
 TEST_F(RolloutTest, ABlockedDrainStallsWithTheBlockingPodThenAbortMovesOn) {
   const auto nodes = Nodes(3);
-  CreatePod("guarded", nodes[0], {{"app", "guarded"}});
-  Apply("apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: guarded, namespace: " + ns_ +
-        "}\nspec:\n  minAvailable: 1\n  selector: {matchLabels: {app: guarded}}\n");
+  CreateGuardedPod(nodes[0]);
   StartKubelet();
   agents_ = std::make_unique<ScriptedAgents>(client_, nodes);
   // b and c report only once a holds the budget.
@@ -318,9 +315,7 @@ TEST_F(RolloutTest, ABlockedDrainStallsWithTheBlockingPodThenAbortMovesOn) {
 // rebooted twice and none stays cordoned.
 TEST_F(RolloutTest, KilledMidDrainAndMidRebootItResumesWithoutASecondReboot) {
   const auto nodes = Nodes(2);
-  CreatePod("guarded", nodes[0], {{"app", "guarded"}});
-  Apply("apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: guarded, namespace: " + ns_ +
-        "}\nspec:\n  minAvailable: 1\n  selector: {matchLabels: {app: guarded}}\n");
+  CreateGuardedPod(nodes[0]);
   StartKubelet();
   agents_ = std::make_unique<ScriptedAgents>(client_, nodes);
   // b's agent waits until a is done, so that a is the node that drains.
