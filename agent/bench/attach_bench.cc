@@ -79,6 +79,7 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "kube/command_line.h"
 #include "agent/attach/attachments.h"
 #include "agent/attach/cni_server.h"
 #include "agent/attach/engine.h"
@@ -742,17 +743,7 @@ int main(int argc, char** argv) {
       "work-dir", po::value(&o.work_dir)->default_value(o.work_dir),
       "where the attachment records, the socket and the pods' netns files go (a directory of its own)");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "rdma-attach-bench: " << e.what() << "\n" << desc << "\n";
-    return 2;
-  }
+  if (auto exit = kube::ParseCommandLine(argc, argv, desc, vm, "rdma-attach-bench")) return *exit;
   if (o.iterations < 1 || o.warmup < 0 || o.concurrency < 1 || o.concurrency > 200 || o.rounds < 0) {
     std::cerr << "rdma-attach-bench: --iterations >= 1, --warmup >= 0, --concurrency 1..200, --rounds >= 0\n";
     return 2;

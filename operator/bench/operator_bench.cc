@@ -206,6 +206,23 @@ std::optional<BenchCluster> StartCluster(const std::string& testapi, const std::
   return c;
 }
 
+// Starts the operator with --log-level warn and `flags`, and waits (60 s at
+// most) until it serves /metrics; false, after printing why, when it did
+// not start.
+bool StartOperator(rdma_operator::testing::OperatorProcess& op, const std::vector<std::string>& flags) {
+  std::vector<std::string> all = {"--log-level", "warn"};
+  all.insert(all.end(), flags.begin(), flags.end());
+  if (auto err = op.Start(all); !err.empty()) {
+    std::cerr << err << "\n";
+    return false;
+  }
+  // Started and synced: the writes counter is served once it runs.
+  auto deadline = SteadyClock::now() + 60s;
+  while (op.Metric("rdma_operator_node_state_spec_writes_total") < 0 && SteadyClock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  return true;
+}
+
 // N agents' first writes: Node i, its RdmaNodeState, and the NICs
 // interfaces(i) reports.
 void CreateNodes(kube::Client& client, int nodes, const std::function<json(int)>& interfaces) {
@@ -233,16 +250,7 @@ RunResult OneRun(const std::string& testapi, const std::string& operator_bin, co
 
   SpecWatcher watcher(client);
   rdma_operator::testing::OperatorProcess op(operator_bin, server.kubeconfig(), dir + "/operator.log");
-  std::vector<std::string> flags = {"--log-level", "warn"};
-  flags.insert(flags.end(), operator_flags.begin(), operator_flags.end());
-  if (auto err = op.Start(flags); !err.empty()) {
-    std::cerr << err << "\n";
-    return r;
-  }
-  // Started and synced: the writes counter is served once it runs.
-  auto deadline = SteadyClock::now() + 60s;
-  while (op.Metric("rdma_operator_node_state_spec_writes_total") < 0 && SteadyClock::now() < deadline)
-    std::this_thread::sleep_for(20ms);
+  if (!StartOperator(op, operator_flags)) return r;
   const pid_t pid = op.pid();
   // The operator's first pass over the nodes: nothing selects them yet, so
   // it writes no spec, but it adds each state's ownerReference to its Node
@@ -493,15 +501,7 @@ RolloutRunResult RolloutRun(const std::string& testapi, const std::string& opera
   ScriptedAgents agents(client, reboot);
   RolloutWatcher watcher(client);
   rdma_operator::testing::OperatorProcess op(operator_bin, server.kubeconfig(), dir + "/operator.log");
-  std::vector<std::string> flags = {"--log-level", "warn"};
-  flags.insert(flags.end(), operator_flags.begin(), operator_flags.end());
-  if (auto err = op.Start(flags); !err.empty()) {
-    std::cerr << err << "\n";
-    return r;
-  }
-  auto deadline = SteadyClock::now() + 60s;
-  while (op.Metric("rdma_operator_node_state_spec_writes_total") < 0 && SteadyClock::now() < deadline)
-    std::this_thread::sleep_for(20ms);
+  if (!StartOperator(op, operator_flags)) return r;
   std::this_thread::sleep_for(2s);  // the first pass over the nodes (owner references) settles
   const double cpu0 = ProcessCpuSeconds(op.pid());
 
