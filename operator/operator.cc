@@ -13,6 +13,8 @@
 namespace rdma_operator {
 namespace {
 
+constexpr std::chrono::milliseconds kRolloutGather{20};
+
 kube::ManagerOptions ManagerOptionsFrom(const OperatorOptions& o) {
   kube::ManagerOptions m;
   m.leader_election = o.leader_election;
@@ -117,7 +119,10 @@ void Operator::EnqueueAllNetworks() {
   for (const auto& k : ctx_.networks->store().Keys()) network_loop_->queue().Add(k);
 }
 
-void Operator::EnqueueRollout() { rollout_loop_->queue().Add(kRolloutKey); }
+// A short delay gathers the events of many nodes (a policy rolled out to
+// thousands) into one pass, while a node done still starts the next within
+// a few tens of milliseconds.
+void Operator::EnqueueRollout() { rollout_loop_->queue().AddAfter(kRolloutKey, kRolloutGather); }
 
 void Operator::EnqueueNodesSelectedBy(std::initializer_list<const nlohmann::json*> objs) {
   std::vector<api::RdmaNodePolicy> policies;

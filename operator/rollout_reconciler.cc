@@ -28,6 +28,17 @@ bool NotReady(const json& node) {
   return false;  // no Ready condition reported (yet): not counted as down
 }
 
+bool HasRecord(const json& state) {
+  const json& meta = state.contains("metadata") ? state["metadata"] : json();
+  return meta.is_object() && meta.contains("annotations") && meta["annotations"].is_object() &&
+         meta["annotations"].contains(kRolloutAnnotation);
+}
+
+bool Pending(const json& state) {
+  return state.contains("status") && state["status"].is_object() &&
+         state["status"].value("syncState", "") == api::kSyncPending;
+}
+
 std::string Annotation(const api::RdmaNodeState& state) {
   auto it = state.metadata.annotations.find(kRolloutAnnotation);
   return it == state.metadata.annotations.end() ? "" : it->second;
@@ -80,10 +91,20 @@ std::vector<RolloutReconciler::NodeRun> RolloutReconciler::ReadNodes(
     }
     run.reboot_allowed = allow > 0 && deny == 0;
     run.drain = StrictestDrain(disruptions);
-    run.object = ctx_.node_states->store().Get(run.name);
-    if (run.object) {
-      (void)api::FromJson(*run.object, &run.state);  // a bad field reads as unset
-      run.record = ParseRolloutRecord(Annotation(run.state));
+    kube::ObjectPtr state = ctx_.node_states->store().Get(run.name);
+    run.has_state = state != nullptr;
+    // Without a rollout record and with nothing pending, the node needs
+    // nothing: no parse (most nodes, most of the time).
+    if (state && (HasRecord(*state) || Pending(*state))) {
+      api::RdmaNodeState parsed;
+      (void)api::FromJson(*state, &parsed);  // a bad field reads as unset
+      run.record = ParseRolloutRecord(Annotation(parsed));
+      run.need = NeedOf(parsed);
+      run.spec_hash = SpecHash(parsed.spec);
+      if (InRollout(run.record)) {
+        run.object = std::move(state);
+        run.state = std::move(parsed);
+      }
     }
     out.push_back(std::move(run));
   }
@@ -108,7 +129,11 @@ kube::Result<kube::ReconcileResult> RolloutReconciler::Reconcile(const std::stri
   // 2. Nodes in the rollout move on.
   for (NodeRun& node : nodes) {
     if (stop.stop_requested()) return kube::ReconcileResult::Done();
-    if (node.object && InRollout(node.record)) merge(Advance(node, stop), node);
+    if (node.object && InRollout(node.record)) {
+      merge(Advance(node, stop), node);
+      node.object.reset();  // the budget below needs only the facts
+      node.state = api::RdmaNodeState();
+    }
   }
 
   // 3. Nodes the budgets allow start.
@@ -122,11 +147,11 @@ kube::Result<kube::ReconcileResult> RolloutReconciler::Reconcile(const std::stri
     v.unavailable = n.not_ready;
     v.cordoned = n.unschedulable && !v.in_rollout;
     v.policies = n.policies;
-    if (n.object && !n.policies.empty()) {
-      needs[i] = NeedOf(n.state);
+    if (n.has_state && !n.policies.empty()) {
+      needs[i] = n.need;
       // firmware.allowReboot false: the node waits for a person to reboot it.
       if (needs[i].kind == kKindReboot && !n.reboot_allowed) needs[i] = DisruptionNeed();
-      v.needs_disruption = MayStart(needs[i], n.record, SpecHash(n.state.spec));
+      v.needs_disruption = MayStart(needs[i], n.record, n.spec_hash);
     }
   }
   std::vector<RolloutPolicyBudget> budgets;
@@ -136,7 +161,10 @@ kube::Result<kube::ReconcileResult> RolloutReconciler::Reconcile(const std::stri
   for (const std::string& name : picked) {
     if (stop.stop_requested()) return kube::ReconcileResult::Done();
     auto it = std::find_if(nodes.begin(), nodes.end(), [&](const NodeRun& n) { return n.name == name; });
+    if (!Load(*it)) continue;  // deleted since ReadNodes
     merge(Start(*it, needs[it - nodes.begin()], stop), *it);
+    it->object.reset();
+    it->state = api::RdmaNodeState();
   }
 
   if (in_rollout_) {
@@ -148,9 +176,17 @@ kube::Result<kube::ReconcileResult> RolloutReconciler::Reconcile(const std::stri
   return kube::ReconcileResult::Done();
 }
 
+bool RolloutReconciler::Load(NodeRun& node) const {
+  node.object = ctx_.node_states->store().Get(node.name);
+  if (!node.object) return false;
+  node.state = api::RdmaNodeState();
+  (void)api::FromJson(*node.object, &node.state);
+  return true;
+}
+
 kube::Result<RolloutReconciler::Revisit> RolloutReconciler::Start(NodeRun& node, const DisruptionNeed& need,
                                                                   std::stop_token stop) {
-  RolloutRecord record = StartRecord(need, node.unschedulable, SpecHash(node.state.spec), kube::Clock::now());
+  RolloutRecord record = StartRecord(need, node.unschedulable, node.spec_hash, kube::Clock::now());
   if (auto s = Write(node, record); !s.ok()) return s.error();
   if (started_) started_->Inc();
   spdlog::info("operator: rollout started node={} kind={} policies=\"{}\" wasUnschedulable={}", node.name,

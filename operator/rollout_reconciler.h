@@ -63,6 +63,9 @@ class RolloutReconciler {
 
  private:
   // One node during a pass: what the cache says, updated as the pass writes.
+  // Only nodes in the rollout (and those it starts) hold their parsed node
+  // state; the others keep the few facts the budget needs, so a pass never
+  // holds every node state at once (about 10 KB each parsed).
   struct NodeRun {
     std::string name;
     bool unschedulable = false;
@@ -72,15 +75,21 @@ class RolloutReconciler {
     // Every selecting policy that manages firmware has firmware.allowReboot
     // (and there is one): otherwise a reboot is left to a person.
     bool reboot_allowed = false;
-    kube::ObjectPtr object;  // the RdmaNodeState as last read or written
-    api::RdmaNodeState state;
+    bool has_state = false;          // an RdmaNodeState exists
     std::optional<RolloutRecord> record;
+    DisruptionNeed need;             // NeedOf its node state
+    std::string spec_hash;           // SpecHash of its spec
+    kube::ObjectPtr object;          // loaded (Load) only to advance or start it
+    api::RdmaNodeState state;        // parsed from object
   };
   // When the pass should come back for this node (nullopt: an event will
   // wake it, e.g. the agent's status).
   using Revisit = std::optional<kube::SteadyClock::duration>;
 
   std::vector<NodeRun> ReadNodes(const std::vector<api::RdmaNodePolicy>& policies) const;
+  // Reads the node's RdmaNodeState from the cache into object and state;
+  // false when it is gone.
+  bool Load(NodeRun& node) const;
   kube::Result<Revisit> Advance(NodeRun& node, std::stop_token stop);
   kube::Result<Revisit> Start(NodeRun& node, const DisruptionNeed& need, std::stop_token stop);
 
