@@ -139,7 +139,9 @@ TEST_F(TrafficE2E, TwoPodsOnTwoNodesTalkOverTheirVfs) {
   for (auto& n : nodes_) {
     PodOnNode p;
     p.name = "traffic-" + n.name;
-    json state = *client_->Get(kNodeStates, "", n.name);
+    auto got = client_->Get(kNodeStates, "", n.name);
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    json state = *got;
     p.block_start = V4(state["spec"]["ipBlocks"][0].value("start", ""));
     p.block_end = V4(state["spec"]["ipBlocks"][0].value("end", ""));
     p.vf_pci = Vf(n).value("pciAddress", "");
