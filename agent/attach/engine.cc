@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <set>
 
@@ -11,6 +13,12 @@ namespace {
 using nlohmann::json;
 
 const std::string kDevices = "bus/pci/devices/";
+
+bool EqualsIgnoreCase(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
 
 cni::CniError Fail(int code, std::string msg, std::string details = "") {
   return cni::CniError{code, std::move(msg), std::move(details)};
@@ -267,12 +275,26 @@ cni::Result<json> AttachEngine::AddLocked(const cni::Invocation& inv, const NetC
   host::VfInfo before;
   for (const host::VfInfo& v : pf_link->vfs)
     if (v.vf == vf.vf) before = v;
-  if (conf.vlan) a.vf_before["vlan"] = {before.vlan, before.qos};
-  if (conf.mac) a.vf_before["mac"] = before.mac.empty() ? "00:00:00:00:00:00" : before.mac;
-  if (conf.min_tx_rate || conf.max_tx_rate) a.vf_before["rate"] = {before.min_tx_rate, before.max_tx_rate};
-  if (conf.spoofchk) a.vf_before["spoofchk"] = before.spoofchk.value_or(true);
-  if (conf.trust) a.vf_before["trust"] = before.trust.value_or(false);
-  if (conf.link_state) a.vf_before["link_state"] = static_cast<int>(before.link_state.value_or(host::VfLinkState::kAuto));
+  // Only the settings that differ from that are sent (and restored on
+  // DEL): a value the VF already has is a no-op for the kernel, and a PF
+  // that cannot take VF settings (the simulator's veth) still attaches a
+  // network that asks only for the defaults, as the CRD's vlan 0 does.
+  const std::string before_mac = before.mac.empty() ? "00:00:00:00:00:00" : before.mac;
+  const bool set_vlan = conf.vlan && (*conf.vlan != before.vlan || conf.vlan_qos.value_or(0) != before.qos);
+  const bool set_mac = conf.mac && !EqualsIgnoreCase(*conf.mac, before_mac);
+  const bool set_rate = (conf.min_tx_rate || conf.max_tx_rate) &&
+                        (conf.min_tx_rate.value_or(0) != before.min_tx_rate ||
+                         conf.max_tx_rate.value_or(0) != before.max_tx_rate);
+  const bool set_spoofchk = conf.spoofchk && *conf.spoofchk != before.spoofchk.value_or(true);
+  const bool set_trust = conf.trust && *conf.trust != before.trust.value_or(false);
+  const bool set_link_state =
+      conf.link_state && *conf.link_state != before.link_state.value_or(host::VfLinkState::kAuto);
+  if (set_vlan) a.vf_before["vlan"] = {before.vlan, before.qos};
+  if (set_mac) a.vf_before["mac"] = before_mac;
+  if (set_rate) a.vf_before["rate"] = {before.min_tx_rate, before.max_tx_rate};
+  if (set_spoofchk) a.vf_before["spoofchk"] = before.spoofchk.value_or(true);
+  if (set_trust) a.vf_before["trust"] = before.trust.value_or(false);
+  if (set_link_state) a.vf_before["link_state"] = static_cast<int>(before.link_state.value_or(host::VfLinkState::kAuto));
 
   std::vector<api::IpRange> blocks;
   if (conf.ipam) {
@@ -296,25 +318,25 @@ cni::Result<json> AttachEngine::AddLocked(const cni::Invocation& inv, const NetC
     return HostFailure(what + " for VF " + vf.pci, st.error());
   };
   undo.Push("restore PF settings", [&] { return RestorePfSettings(a); });
-  if (conf.vlan) {
+  if (set_vlan) {
     if (auto e = apply("set vlan", host_.netlink.SetVfVlan(vf.pf_netdev, vf.vf, *conf.vlan, conf.vlan_qos.value_or(0)))) return *e;
   }
-  if (conf.mac) {
+  if (set_mac) {
     if (auto e = apply("set mac", host_.netlink.SetVfMac(vf.pf_netdev, vf.vf, *conf.mac))) return *e;
   }
-  if (conf.min_tx_rate || conf.max_tx_rate) {
+  if (set_rate) {
     if (auto e = apply("set tx rate", host_.netlink.SetVfRate(vf.pf_netdev, vf.vf, conf.min_tx_rate.value_or(0),
                                                                conf.max_tx_rate.value_or(0)))) {
       return *e;
     }
   }
-  if (conf.spoofchk) {
+  if (set_spoofchk) {
     if (auto e = apply("set spoofchk", host_.netlink.SetVfSpoofchk(vf.pf_netdev, vf.vf, *conf.spoofchk))) return *e;
   }
-  if (conf.trust) {
+  if (set_trust) {
     if (auto e = apply("set trust", host_.netlink.SetVfTrust(vf.pf_netdev, vf.vf, *conf.trust))) return *e;
   }
-  if (conf.link_state) {
+  if (set_link_state) {
     if (auto e = apply("set link state", host_.netlink.SetVfLinkState(vf.pf_netdev, vf.vf, *conf.link_state))) return *e;
   }
 

@@ -196,6 +196,31 @@ TEST_F(AttachEngineTest, BadRequestsGetCodesAndLeaveNothingBehind) {
   EXPECT_EQ(InPod(pod_, {"ip", "-o", "link"}).find("net1"), std::string::npos);
 }
 
+// VF settings the VF already has are not sent: on this PF (a veth, which
+// reports no VFs and takes no VF settings, so the kernel's defaults stand)
+// the defaults attach, as the CRD's vlan 0 asks; another vlan is a host
+// failure that leaves nothing behind.
+TEST_F(AttachEngineTest, OnlyVfSettingsThatDifferAreSent) {
+  cni::Invocation defaults = Call(cni::Command::kAdd, "pod-a", pod_, "0000:41:00.2");
+  defaults.config.update(json::parse(R"({"vlan":0,"spoofchk":"on","trust":"off","link_state":"auto"})"));
+  auto r = engine_->Handle(defaults);
+  ASSERT_TRUE(r.ok()) << r.error().msg;
+  auto rec = store_->Find("pod-a/net1");
+  ASSERT_TRUE(rec);
+  EXPECT_TRUE(rec->vf_before.is_null() || rec->vf_before.empty()) << rec->vf_before.dump();
+  ASSERT_TRUE(engine_->Handle(Call(cni::Command::kDel, "pod-a", pod_, "")).ok());
+  EXPECT_TRUE(nl_->GetLink("ens1f0v0").ok());
+
+  cni::Invocation vlan = Call(cni::Command::kAdd, "pod-a", pod_, "0000:41:00.2");
+  vlan.config["vlan"] = 100;
+  auto failed = engine_->Handle(vlan);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, kHostFailure);
+  EXPECT_NE(failed.error().msg.find("set vlan"), std::string::npos) << failed.error().msg;
+  EXPECT_TRUE(nl_->GetLink("ens1f0v0").ok());
+  EXPECT_TRUE(store_->All().empty());
+}
+
 TEST_F(AttachEngineTest, AnIfnameThePodHasIsRefusedBeforeTheVfMoves) {
   InPod(pod_, {"ip", "link", "add", "net1", "type", "veth", "peer", "name", "net1p"});
   auto r = engine_->Handle(Call(cni::Command::kAdd, "pod-a", pod_, "0000:41:00.2"));

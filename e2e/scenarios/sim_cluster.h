@@ -66,6 +66,8 @@ struct SimNode {
 
   std::string kubelet_root() const { return dir + "/kubelet"; }
   std::string cdi_dir() const { return dir + "/cdi"; }  // the node's /var/run/cdi
+  // The node's /run/rdma-agent: sim-kubelet mounts it there for CNI plugins.
+  std::string agent_socket_dir() const { return dir + "/run-rdma-agent"; }
   std::string plugin_socket() const { return kubelet_root() + "/device-plugins/rdma.dev_roce.sock"; }
 };
 
@@ -78,6 +80,22 @@ class SimCluster : public ::testing::Test {
     std::string tmpl = "/tmp/" + prefix_ + "-XXXXXX";
     dir_ = ::mkdtemp(tmpl.data());
     std::filesystem::create_directories(dir_ + "/api");
+    if (with_cni_) {
+      // CNI_PATH as a node would have it: Debian's plugins and rdma-cni in one dir.
+      std::filesystem::create_directories(cni_bin_dir());
+      for (const auto& e : std::filesystem::directory_iterator("/usr/lib/cni")) {
+        std::filesystem::create_symlink(e.path(), cni_bin_dir() + "/" + e.path().filename().string());
+      }
+      std::filesystem::create_symlink(std::string(E2E_BIN_DIR) + "/rdma-cni", cni_bin_dir() + "/rdma-cni");
+    }
+    if (with_fabric_) {
+      // One L2 segment for the VFs of every node: the fabric ends of their
+      // veths are ports of one bridge in a namespace of the test's own.
+      ASSERT_EQ(RunCommand({"ip", "netns", "add", FabricNetns()}), 0);
+      fabric_added_ = true;
+      ASSERT_EQ(RunCommand({"ip", "-n", FabricNetns(), "link", "add", "br0", "type", "bridge"}), 0);
+      ASSERT_EQ(RunCommand({"ip", "-n", FabricNetns(), "link", "set", "br0", "up"}), 0);
+    }
     api_ = std::make_unique<kube::testing::TestApiProcess>(std::string(E2E_BIN_DIR) + "/kube-testapi", dir_ + "/api");
     ASSERT_EQ(api_->Start(), "");
     auto cfg = kube::LoadKubeconfig({api_->kubeconfig()});
@@ -107,6 +125,7 @@ class SimCluster : public ::testing::Test {
       }
     }
     nodes_.clear();
+    if (fabric_added_) RunCommand({"ip", "netns", "del", FabricNetns()});
     api_.reset();
     if (!dir_.empty() && !HasFailure()) std::filesystem::remove_all(dir_);
     if (HasFailure()) std::cerr << "kept " << dir_ << " for inspection\n";
@@ -146,6 +165,10 @@ class SimCluster : public ::testing::Test {
     sim::SimNodeOptions o;
     o.bin_dir = E2E_BIN_DIR;
     o.work_dir = n.dir + "/sim";
+    if (with_fabric_) {
+      o.fabric_netns = FabricNetns();
+      o.fabric_bridge = "br0";
+    }
     o.config_json = json{{"pfs", {{{"pci", n.pf}, {"netdev", n.netdev}, {"mac", "b8:ce:f6:00:4" + std::to_string(i) + ":00"},
                                    {"max_vfs", 16}}}}}
                         .dump();
@@ -156,6 +179,13 @@ class SimCluster : public ::testing::Test {
     nodes_.push_back(std::move(n));
     if (before_agent) before_agent(nodes_.back());
     StartKubelet(nodes_.back());
+    // A node's kubelet is up before the agent's DaemonSet pod starts there:
+    // the agent needs kubelet's device-plugins dir to serve its plugin.
+    const std::string kubelet_sock = nodes_.back().kubelet_root() + "/device-plugins/kubelet.sock";
+    WaitFor(
+        nodes_.back().name + ": kubelet serves " + kubelet_sock,
+        [&]() -> kube::Result<json> { return json(std::filesystem::exists(kubelet_sock)); },
+        [](const json& up) { return up == true; });
     if (start_agent) StartAgent(nodes_.back());
   }
 
@@ -169,6 +199,10 @@ class SimCluster : public ::testing::Test {
                                      "--simulated-rdma-netns-mode", root + "/sim/rdma_netns_mode",
                                      "--device-plugin-dir", n.kubelet_root() + "/device-plugins",
                                      "--cdi-dir", n.cdi_dir()};
+    if (with_cni_) {
+      std::filesystem::create_directories(n.agent_socket_dir());
+      args.insert(args.end(), {"--cni-socket", n.agent_socket_dir() + "/cni.sock"});
+    }
     std::string path = n.sim->mstconfig_dir() + ":" + (std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin");
     n.agent = std::make_unique<AgentProcess>(std::string(E2E_BIN_DIR) + "/rdma-agent", args,
                                              std::vector<std::string>{"PATH=" + path, n.sim->mstconfig_env()},
@@ -186,6 +220,9 @@ class SimCluster : public ::testing::Test {
                                      n.cdi_dir(), "--pod-cidr", "10.244." + std::to_string(i) + ".0/24",
                                      "--bridge", "cni" + std::to_string(i), "--plugin-grace-ms", "3000",
                                      "--pod-netns-prefix", NetnsPrefix(n)};
+    if (with_cni_) {
+      args.insert(args.end(), {"--cni-bin-dir", cni_bin_dir(), "--agent-socket-dir", n.agent_socket_dir()});
+    }
     n.kubelet = std::make_unique<AgentProcess>(std::string(E2E_BIN_DIR) + "/sim-kubelet", args,
                                                std::vector<std::string>{},
                                                n.dir + "/kubelet-" + std::to_string(++n.kubelet_starts) + ".log");
@@ -201,6 +238,9 @@ class SimCluster : public ::testing::Test {
                                                std::vector<std::string>{}, dir_ + "/operator.log");
     ASSERT_EQ(operator_->Start(), "");
   }
+
+  std::string FabricNetns() const { return std::filesystem::path(dir_).filename().string() + "-fabric"; }
+  std::string cni_bin_dir() const { return dir_ + "/cni-bin"; }
 
   std::string NetnsPrefix(const SimNode& n) const {
     return std::filesystem::path(dir_).filename().string() + "-" + n.name + "-";
@@ -265,6 +305,12 @@ class SimCluster : public ::testing::Test {
   }
 
   const std::string prefix_;
+  // Set in the test's constructor. with_cni_: rdma-cni on every node (the
+  // agent's --cni-socket, sim-kubelet's CNI dir with Debian's plugins and
+  // rdma-cni, each node's socket at /run/rdma-agent for its plugins);
+  // with_fabric_: the VFs of all nodes on one bridge (docs/simulator.md).
+  bool with_cni_ = false, with_fabric_ = false;
+  bool fabric_added_ = false;
   std::string dir_;
   std::unique_ptr<kube::testing::TestApiProcess> api_;
   std::shared_ptr<kube::Client> client_;

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,7 +36,11 @@ struct ProcResult {
 };
 
 // fork/exec with the given env, stdin text; collects stdout and stderr.
-ProcResult Run(const std::string& path, const std::vector<std::string>& env, const std::string& input) {
+// With bind_dir set the child first enters a mount namespace of its own
+// (propagation from the host kept, none back) with bind_dir mounted over
+// kAgentSocketMount.
+ProcResult Run(const std::string& path, const std::vector<std::string>& env, const std::string& input,
+               const std::string& bind_dir) {
   ProcResult r;
   int in[2], out[2], err[2];
   if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
@@ -54,6 +60,20 @@ ProcResult Run(const std::string& path, const std::vector<std::string>& env, con
     dup2(in[0], 0);
     dup2(out[1], 1);
     dup2(err[1], 2);
+    if (!bind_dir.empty()) {
+      const char* step = nullptr;
+      if (::unshare(CLONE_NEWNS) != 0) {
+        step = "unshare(CLONE_NEWNS)";
+      } else if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) {
+        step = "make / rslave";
+      } else if (::mount(bind_dir.c_str(), kAgentSocketMount, nullptr, MS_BIND, nullptr) != 0) {
+        step = "bind-mount the node's agent socket dir";
+      }
+      if (step) {
+        dprintf(2, "sim-kubelet: %s: %s\n", step, std::strerror(errno));
+        _exit(126);
+      }
+    }
     execve(path.c_str(), argv, envp.data());
     _exit(127);
   }
@@ -205,8 +225,15 @@ std::string FirstIp(const json& result) {
   return "";
 }
 
-PodNetworker::PodNetworker(std::string bin_dir, std::string cache_dir)
-    : bin_dir_(std::move(bin_dir)), cache_dir_(std::move(cache_dir)) {}
+PodNetworker::PodNetworker(std::string bin_dir, std::string cache_dir, std::string agent_socket_dir)
+    : bin_dir_(std::move(bin_dir)), cache_dir_(std::move(cache_dir)), agent_socket_dir_(std::move(agent_socket_dir)) {
+  if (!agent_socket_dir_.empty()) {
+    // The mount point (an empty dir on the shared /run; never written to).
+    std::error_code ec;
+    fs::create_directories(kAgentSocketMount, ec);
+    fs::create_directories(agent_socket_dir_, ec);
+  }
+}
 
 std::string PodNetworker::CachePath(const std::string& container_id) const {
   return (fs::path(cache_dir_) / container_id).string();
@@ -230,7 +257,7 @@ std::string PodNetworker::Exec(const std::string& command, const PodSandbox& sb,
           ";K8S_POD_INFRA_CONTAINER_ID=" + sb.container_id + ";K8S_POD_UID=" + sb.pod_uid,
   };
   if (const char* p = getenv("PATH")) env.push_back(std::string("PATH=") + p);
-  auto r = Run(path, env, conf.dump());
+  auto r = Run(path, env, conf.dump(), agent_socket_dir_);
   if (!r.spawn_error.empty()) return type + ": " + r.spawn_error;
   if (r.exit_code != 0) {
     json e = json::parse(r.out, nullptr, false);

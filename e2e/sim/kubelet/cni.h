@@ -55,7 +55,11 @@ class PodNetworker {
  public:
   // bin_dir: CNI_PATH (Debian: /usr/lib/cni); cache_dir: where ADD records
   // what it sent (one file per sandbox).
-  PodNetworker(std::string bin_dir, std::string cache_dir);
+  // agent_socket_dir (sim only, "" = off): every plugin runs in a private
+  // mount namespace with this dir bind-mounted over kAgentSocketMount, so
+  // rdma-cni finds its own node's rdma-agent at the default socket path
+  // although all simulated nodes share one file system (docs/simulator.md).
+  PodNetworker(std::string bin_dir, std::string cache_dir, std::string agent_socket_dir = "");
 
   // ADDs every attachment in order. On a failure the ones already added are
   // DELed in reverse and the error names the network, plugin and the
@@ -72,8 +76,12 @@ class PodNetworker {
   std::string Exec(const std::string& command, const PodSandbox& sb, const std::string& ifname, const json& conf,
                    json* result) const;
 
-  std::string bin_dir_, cache_dir_;
+  std::string bin_dir_, cache_dir_, agent_socket_dir_;
 };
+
+// Where a node's rdma-agent socket dir is mounted for plugins: the dir of
+// rdma-cni's default socket (agent/cni/protocol.h kDefaultAgentSocket).
+inline constexpr char kAgentSocketMount[] = "/run/rdma-agent";
 
 // First IPv4/IPv6 address (without prefix length) of a CNI result, or "".
 std::string FirstIp(const json& result);

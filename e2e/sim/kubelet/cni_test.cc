@@ -139,5 +139,28 @@ TEST_F(PodNetworkerTest, AFailedAddRollsBackWhatWasAdded) {
             "network \"default/c\" (net1): failed to find plugin \"nosuch\" in path [" + dir_ + "/bin]");
 }
 
+// --agent-socket-dir: each plugin sees its own node's dir at
+// /run/rdma-agent (a private mount namespace per call), and nothing of it
+// shows on the host. Needs root (mount).
+TEST_F(PodNetworkerTest, EachNodesPluginsSeeItsAgentDirAtTheDefaultPath) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+  std::ofstream f(dir_ + "/bin/seeplug");
+  f << "#!/bin/sh\ncat >/dev/null\n"
+       "echo '{\"cniVersion\":\"1.0.0\",\"dns\":{\"domain\":\"'\"$(cat /run/rdma-agent/node)\"'\"}}'\n";
+  f.close();
+  chmod((dir_ + "/bin/seeplug").c_str(), 0755);
+  json conf = json::parse(R"({"cniVersion":"1.0.0","name":"roce","type":"seeplug"})");
+  for (const std::string node : {"node-a", "node-b"}) {
+    fs::create_directories(dir_ + "/" + node);
+    std::ofstream(dir_ + "/" + node + "/node") << node;
+    PodNetworker n(dir_ + "/bin", dir_ + "/cache-" + node, dir_ + "/" + node);
+    std::vector<json> results;
+    ASSERT_EQ(n.Add(sb_, {{"default/roce", "net1", conf, ""}}, &results), "");
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_EQ(results[0]["dns"]["domain"], node);
+  }
+  EXPECT_FALSE(fs::exists(std::string(kAgentSocketMount) + "/node")) << "the bind mount stayed in the plugin";
+}
+
 }  // namespace
 }  // namespace simkubelet

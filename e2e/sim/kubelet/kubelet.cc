@@ -177,7 +177,7 @@ Kubelet::Kubelet(std::shared_ptr<kube::Client> client, DeviceManager* dm, Kubele
     : client_(std::move(client)),
       dm_(dm),
       options_(std::move(options)),
-      networker_(options_.cni_bin_dir, options_.root + "/cni/multus") {
+      networker_(options_.cni_bin_dir, options_.root + "/cni/multus", options_.agent_socket_dir) {
   if (options_.netns_prefix.empty()) options_.netns_prefix = options_.node_name + "-";
 }
 

@@ -29,6 +29,9 @@ struct KubeletOptions {
   std::string node_name;
   std::string root;  // <root>/pods (what each "container" got), <root>/cni (cache, IPAM)
   std::string cni_bin_dir = "/usr/lib/cni";
+  // Sim only: this node's rdma-agent socket dir, bind-mounted over
+  // /run/rdma-agent for every CNI plugin (PodNetworker); "" = off.
+  std::string agent_socket_dir;
   // Primary (cluster) network: Debian's bridge + host-local over this subnet;
   // "" = pods get no primary network.
   std::string pod_cidr;

@@ -24,7 +24,7 @@ namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
   std::string node, root, kubeconfig, netns, cni_bin, pod_cidr, bridge, host_root, cdi_dir, netns_prefix, log_level;
-  std::string plugin_dir;
+  std::string plugin_dir, agent_socket_dir;
   int64_t grace_ms = 0;
   po::options_description desc("sim-kubelet: the simulated kubelet of one simulated node");
   desc.add_options()("help", "this text")
@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
       ("kubeconfig", po::value(&kubeconfig), "kubeconfig of the API server (default: $KUBECONFIG)")
       ("netns", po::value(&netns), "run in this named network namespace (the simulated node's)")
       ("cni-bin-dir", po::value(&cni_bin)->default_value("/usr/lib/cni"), "CNI plugin binaries (CNI_PATH)")
+      ("agent-socket-dir", po::value(&agent_socket_dir),
+       "sim only: run every CNI plugin in a private mount namespace with DIR bind-mounted over /run/rdma-agent "
+       "(this node's rdma-agent listens on DIR/cni.sock); the simulated nodes share one file system")
       ("pod-cidr", po::value(&pod_cidr), "primary pod network subnet (bridge + host-local); none if unset")
       ("bridge", po::value(&bridge)->default_value("cni0"), "primary network's bridge name")
       ("host-root", po::value(&host_root), "prefix for DeviceSpec host paths (a simulated node's / with dev/)")
@@ -108,6 +111,7 @@ int main(int argc, char** argv) {
   ko.node_name = node;
   ko.root = root;
   ko.cni_bin_dir = cni_bin;
+  ko.agent_socket_dir = agent_socket_dir;
   ko.pod_cidr = pod_cidr;
   ko.bridge = bridge;
   ko.host_root = host_root;
