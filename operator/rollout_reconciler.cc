@@ -101,10 +101,8 @@ std::vector<RolloutReconciler::NodeRun> RolloutReconciler::ReadNodes(
       run.record = ParseRolloutRecord(Annotation(parsed));
       run.need = NeedOf(parsed);
       run.spec_hash = SpecHash(parsed.spec);
-      if (InRollout(run.record)) {
-        run.object = std::move(state);
-        run.state = std::move(parsed);
-      }
+      if (InRollout(run.record))
+        run.loaded = std::make_unique<NodeRun::Loaded>(NodeRun::Loaded{std::move(state), std::move(parsed)});
     }
     out.push_back(std::move(run));
   }
@@ -129,10 +127,9 @@ kube::Result<kube::ReconcileResult> RolloutReconciler::Reconcile(const std::stri
   // 2. Nodes in the rollout move on.
   for (NodeRun& node : nodes) {
     if (stop.stop_requested()) return kube::ReconcileResult::Done();
-    if (node.object && InRollout(node.record)) {
+    if (node.loaded && InRollout(node.record)) {
       merge(Advance(node, stop), node);
-      node.object.reset();  // the budget below needs only the facts
-      node.state = api::RdmaNodeState();
+      node.loaded.reset();  // the budget below needs only the facts
     }
   }
 
@@ -163,8 +160,7 @@ kube::Result<kube::ReconcileResult> RolloutReconciler::Reconcile(const std::stri
     auto it = std::find_if(nodes.begin(), nodes.end(), [&](const NodeRun& n) { return n.name == name; });
     if (!Load(*it)) continue;  // deleted since ReadNodes
     merge(Start(*it, needs[it - nodes.begin()], stop), *it);
-    it->object.reset();
-    it->state = api::RdmaNodeState();
+    it->loaded.reset();
   }
 
   if (in_rollout_) {
@@ -177,10 +173,11 @@ kube::Result<kube::ReconcileResult> RolloutReconciler::Reconcile(const std::stri
 }
 
 bool RolloutReconciler::Load(NodeRun& node) const {
-  node.object = ctx_.node_states->store().Get(node.name);
-  if (!node.object) return false;
-  node.state = api::RdmaNodeState();
-  (void)api::FromJson(*node.object, &node.state);
+  kube::ObjectPtr object = ctx_.node_states->store().Get(node.name);
+  if (!object) return false;
+  node.loaded = std::make_unique<NodeRun::Loaded>();
+  node.loaded->object = std::move(object);
+  (void)api::FromJson(*node.loaded->object, &node.loaded->state);
   return true;
 }
 
@@ -201,7 +198,7 @@ kube::Result<RolloutReconciler::Revisit> RolloutReconciler::Advance(NodeRun& nod
     NodeFacts facts;
     facts.record = node.record;
     facts.unschedulable = node.unschedulable;
-    facts.state = &node.state;
+    facts.state = &node.loaded->state;
     facts.drain_timeout_seconds = node.drain.timeout_seconds;
     facts.on_drain_timeout = node.drain.on_timeout;
     facts.now = kube::Clock::now();
@@ -344,7 +341,7 @@ RolloutReconciler::Revisit RolloutReconciler::Evict(NodeRun& node, const std::ve
 
 kube::Status RolloutReconciler::Write(NodeRun& node, const RolloutRecord& record, Grant grant,
                                       const api::DisruptionGrant& set) {
-  json obj = *node.object;
+  json obj = *node.loaded->object;
   obj["metadata"]["annotations"][kRolloutAnnotation] = RolloutRecordText(record);
   if (grant == Grant::kSet) {
     json d = json::object();
@@ -356,9 +353,9 @@ kube::Status RolloutReconciler::Write(NodeRun& node, const RolloutRecord& record
   }
   auto r = ctx_.client->Update(RdmaNodeStates(), obj, WriteOptions());
   if (!r.ok()) return r.error();  // a conflict: the next pass reads the newer object
-  node.object = std::make_shared<const json>(std::move(*r));
-  node.state = api::RdmaNodeState();
-  (void)api::FromJson(*node.object, &node.state);
+  node.loaded->object = std::make_shared<const json>(std::move(*r));
+  node.loaded->state = api::RdmaNodeState();
+  (void)api::FromJson(*node.loaded->object, &node.loaded->state);
   node.record = record;
   spdlog::debug("operator: rollout record node={} step={} message=\"{}\"", node.name, record.step, record.message);
   return {};
@@ -366,7 +363,7 @@ kube::Status RolloutReconciler::Write(NodeRun& node, const RolloutRecord& record
 
 void RolloutReconciler::Tell(const NodeRun& node, const char* type, const std::string& reason,
                              const std::string& message) {
-  if (ctx_.events && node.object) ctx_.events->Record(*node.object, type, reason, "Rollout", message);
+  if (ctx_.events && node.loaded) ctx_.events->Record(*node.loaded->object, type, reason, "Rollout", message);
 }
 
 }  // namespace rdma_operator

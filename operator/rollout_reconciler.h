@@ -27,6 +27,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stop_token>
@@ -79,8 +80,12 @@ class RolloutReconciler {
     std::optional<RolloutRecord> record;
     DisruptionNeed need;             // NeedOf its node state
     std::string spec_hash;           // SpecHash of its spec
-    kube::ObjectPtr object;          // loaded (Load) only to advance or start it
-    api::RdmaNodeState state;        // parsed from object
+    // The node state, loaded only to advance or start the node.
+    struct Loaded {
+      kube::ObjectPtr object;    // as last read or written
+      api::RdmaNodeState state;  // parsed from object
+    };
+    std::unique_ptr<Loaded> loaded;
   };
   // When the pass should come back for this node (nullopt: an event will
   // wake it, e.g. the agent's status).
