@@ -16,7 +16,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/build/images}
 bin=$root/build/bin
 tag=${IMAGE_TAG:-0.1.0}
-for b in rdma-operator rdma-agent; do
+for b in rdma-operator rdma-agent rdma-cni; do
   [ -x "$bin/$b" ] || { echo "build-images: $bin/$b missing; build it first (cmake --build build --target $b)" >&2; exit 1; }
 done
 for t in mmdebstrap umoci jq; do
@@ -69,12 +69,12 @@ echo "nonroot:x:65532:" > "$work/operator-root/etc/group"
 oci_image rdma-operator "$work/operator-root" /usr/local/bin/rdma-operator 65532:65532
 
 # Agent: a minimal Debian (sh for --reboot-command), mstflint for mstconfig.
-# The rdma-cni shim the agent will install into /opt/cni/bin does not exist
-# yet; /opt/rdma/cni/ is where it will be.
+# /opt/rdma/cni/rdma-cni: the CNI shim (static) the agent installs into the
+# host's /opt/cni/bin (--cni-shim, the chart sets it).
 # gRPC and protobuf: the kubelet device plugin API.
 mmdebstrap --quiet --variant=essential --include="$runtime_libs,libgrpc++1.51,libprotobuf32,mstflint" \
   --dpkgopt='path-exclude=/usr/share/doc/*' bookworm "$work/agent-root"
 strip_rootfs "$work/agent-root"
 install -D -s -m 0755 "$bin/rdma-agent" "$work/agent-root/usr/local/bin/rdma-agent"
-mkdir -p "$work/agent-root/opt/rdma/cni"
+install -D -s -m 0755 "$bin/rdma-cni" "$work/agent-root/opt/rdma/cni/rdma-cni"
 oci_image rdma-agent "$work/agent-root" /usr/local/bin/rdma-agent 0:0

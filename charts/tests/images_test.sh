@@ -30,5 +30,14 @@ done
   { failed=$((failed + 1)); echo "FAIL: the operator image runs as root"; }
 chroot "$work/rdma-agent-bundle/rootfs" mstconfig -v >/dev/null && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: no mstconfig in the agent image"; }
+# The shim runs on the host, whatever its distribution: static, and it
+# answers VERSION from the image as it is.
+shim=$work/rdma-agent-bundle/rootfs/opt/rdma/cni/rdma-cni
+if [ -x "$shim" ] && ! ldd "$shim" >/dev/null 2>&1 &&
+   echo '{"cniVersion":"1.0.0"}' | CNI_COMMAND=VERSION "$shim" | grep -q supportedVersions; then
+  passed=$((passed + 1)); echo "ok: the agent image's rdma-cni is static and answers VERSION"
+else
+  failed=$((failed + 1)); echo "FAIL: no static rdma-cni answering VERSION in the agent image"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
