@@ -8,6 +8,7 @@
 #include "kube/timestamps.h"
 #include "operator/nic_selection.h"
 #include "operator/resources.h"
+#include "operator/status_rollup.h"
 
 namespace rdma_operator {
 
@@ -42,13 +43,6 @@ bool Pending(const json& state) {
 std::string Annotation(const api::RdmaNodeState& state) {
   auto it = state.metadata.annotations.find(kRolloutAnnotation);
   return it == state.metadata.annotations.end() ? "" : it->second;
-}
-
-std::string Join(const std::vector<std::string>& v, size_t limit = 5) {
-  std::string out;
-  for (size_t i = 0; i < v.size() && i < limit; ++i) out += (i ? ", " : "") + v[i];
-  if (v.size() > limit) out += " and " + std::to_string(v.size() - limit) + " more";
-  return out;
 }
 
 kube::SteadyClock::duration Sooner(const std::optional<kube::SteadyClock::duration>& a,
@@ -187,9 +181,9 @@ kube::Result<RolloutReconciler::Revisit> RolloutReconciler::Start(NodeRun& node,
   if (auto s = Write(node, record); !s.ok()) return s.error();
   if (started_) started_->Inc();
   spdlog::info("operator: rollout started node={} kind={} policies=\"{}\" wasUnschedulable={}", node.name,
-               record.kind, Join(node.policies), record.was_unschedulable);
+               record.kind, NameList(node.policies), record.was_unschedulable);
   Tell(node, "Normal", record.kind == kKindReboot ? "RebootRolloutStarted" : "DrainRolloutStarted",
-       record.message + (record.resources.empty() ? "" : " (" + Join(record.resources) + ")"));
+       record.message + (record.resources.empty() ? "" : " (" + NameList(record.resources) + ")"));
   return Advance(node, stop);
 }
 
@@ -229,9 +223,9 @@ kube::Result<RolloutReconciler::Revisit> RolloutReconciler::Advance(NodeRun& nod
           Tell(node, "Warning", "DrainTimedOut", action.record.message);
         Revisit retry = Evict(node, action.pods, force);
         if (action.record.stalled && !before.stalled) {
-          spdlog::warn("operator: drain stalled node={} blocking=\"{}\"", node.name, Join(action.record.blocking_pods));
+          spdlog::warn("operator: drain stalled node={} blocking=\"{}\"", node.name, NameList(action.record.blocking_pods));
           Tell(node, "Warning", "DrainTimedOut",
-               action.record.message + ": " + Join(action.record.blocking_pods, 10) +
+               action.record.message + ": " + NameList(action.record.blocking_pods, 10) +
                    "; other nodes wait within the budget");
         }
         if (!(action.record == before))

@@ -21,15 +21,14 @@ api::Condition Cond(std::string_view type, bool status, std::string_view reason,
   return c;
 }
 
-// "node-a, node-b, node-c and 7 more"
-std::string Names(const std::vector<std::string>& names, size_t max = 5) {
+}  // namespace
+
+std::string NameList(const std::vector<std::string>& names, size_t max) {
   std::string out;
   for (size_t i = 0; i < names.size() && i < max; ++i) out += (i ? ", " : "") + names[i];
   if (names.size() > max) out += " and " + std::to_string(names.size() - max) + " more";
   return out;
 }
-
-}  // namespace
 
 bool NodeApplied(const api::RdmaNodeState& state) {
   if (!state.status) return false;
@@ -159,10 +158,10 @@ PolicyRollup PolicyRollupBuilder::Finish() const {
   if (!rollout_failed_.empty())
     add("RolloutFailed", std::to_string(rollout_failed_.size()) + " node rollout" +
                              (rollout_failed_.size() == 1 ? "" : "s") + " aborted or failed, not retried for this spec (" +
-                             Names(rollout_failed_, 3) + ")");
+                             NameList(rollout_failed_, 3) + ")");
   if (!failed_.empty())
     add("ApplyFailed", std::to_string(failed_.size()) + " node" + (failed_.size() == 1 ? "" : "s") +
-                           " failed to apply it: " + Names(failed_) + " (see their RdmaNodeState status.lastError)");
+                           " failed to apply it: " + NameList(failed_) + " (see their RdmaNodeState status.lastError)");
 
   const std::string counts =
       std::to_string(r.ready_nodes) + " of " + std::to_string(r.matched_nodes) + " matched nodes applied";
@@ -174,7 +173,7 @@ PolicyRollup PolicyRollupBuilder::Finish() const {
            counts, gen));
   r.conditions.push_back(Cond(api::kConditionProgressing, !waiting_.empty(),
                               waiting_.empty() ? api::kReasonApplied : api::kReasonApplying,
-                              waiting_.empty() ? counts : counts + "; waiting for " + Names(waiting_), gen));
+                              waiting_.empty() ? counts : counts + "; waiting for " + NameList(waiting_), gen));
   r.conditions.push_back(Cond(api::kConditionDegraded, degraded,
                               degraded ? std::string_view(degraded_reason) : api::kReasonApplied,
                               degraded ? degraded_msg : "", gen));
@@ -186,27 +185,27 @@ PolicyRollup PolicyRollupBuilder::Finish() const {
   std::string rollout_counts = std::to_string(ro.draining) + " draining, " + std::to_string(ro.rebooting) +
                                " rebooting, " + std::to_string(ro.pending) + " pending, " + std::to_string(ro.done) +
                                " done, " + std::to_string(ro.failed) + " failed";
-  if (!draining_.empty()) rollout_counts += "; draining: " + Names(draining_);
-  if (!rebooting_.empty()) rollout_counts += "; rebooting: " + Names(rebooting_);
+  if (!draining_.empty()) rollout_counts += "; draining: " + NameList(draining_);
+  if (!rebooting_.empty()) rollout_counts += "; rebooting: " + NameList(rebooting_);
   r.conditions.push_back(Cond(kConditionReconciling, moving > 0 || !waiting_.empty(),
                               moving > 0 ? std::string_view("RollingOut")
                                          : (waiting_.empty() ? api::kReasonApplied : api::kReasonApplying),
                               moving > 0 ? "disruption rollout: " + rollout_counts
-                                         : (waiting_.empty() ? counts : counts + "; waiting for " + Names(waiting_)),
+                                         : (waiting_.empty() ? counts : counts + "; waiting for " + NameList(waiting_)),
                               gen));
   std::string stalled_msg;
   std::string_view stalled_reason = api::kReasonApplied;
   if (!stalled_.empty()) {
     stalled_reason = "DrainTimedOut";
-    stalled_msg = Names(stalled_, 3);
+    stalled_msg = NameList(stalled_, 3);
     for (const api::RolloutBlockedNode& b : ro.blocked)
       if (std::find_if(stalled_.begin(), stalled_.end(), [&](const std::string& s) {
             return s.rfind(b.node + ": ", 0) == 0;
           }) != stalled_.end())
-        stalled_msg += "; " + b.node + " is blocked by " + Names(b.pods, 5);
+        stalled_msg += "; " + b.node + " is blocked by " + NameList(b.pods, 5);
   } else if (!rollout_failed_.empty()) {
     stalled_reason = "RolloutFailed";
-    stalled_msg = Names(rollout_failed_, 3);
+    stalled_msg = NameList(rollout_failed_, 3);
   }
   r.conditions.push_back(Cond(kConditionStalled, !stalled_msg.empty(), stalled_reason, stalled_msg, gen));
   return r;
@@ -224,11 +223,11 @@ std::vector<api::Condition> NetworkConditions(const NetworkFacts& f, int64_t gen
         "the NetworkAttachmentDefinition CRD (network-attachment-definitions.k8s.cni.cncf.io) is not installed; "
         "install Multus or crds/third-party and the network is rendered automatically");
   if (!f.foreign_nads.empty())
-    add(api::kReasonConflict, "NetworkAttachmentDefinition " + Names(f.foreign_nads) +
+    add(api::kReasonConflict, "NetworkAttachmentDefinition " + NameList(f.foreign_nads) +
                                   " exists and was not created for this network; it is left alone: delete it or "
                                   "rename the RdmaNetwork");
   if (!f.missing_namespaces.empty())
-    add("NamespaceNotFound", "target namespace " + Names(f.missing_namespaces) + " does not exist");
+    add("NamespaceNotFound", "target namespace " + NameList(f.missing_namespaces) + " does not exist");
   for (const auto& e : f.write_errors) add("WriteFailed", e);
   const bool rendered = f.errors.empty() && !f.nad_crd_missing && f.foreign_nads.empty() &&
                         f.missing_namespaces.empty() && f.write_errors.empty();

@@ -75,6 +75,9 @@ class PolicyRollupBuilder {
   std::set<std::string> conflicting_nodes_;
 };
 
+// "node-a, node-b, node-c and 7 more": the first `max` names, for messages.
+std::string NameList(const std::vector<std::string>& names, size_t max = 5);
+
 // Whether a node's agent reports its current spec applied.
 bool NodeApplied(const api::RdmaNodeState& state);
 

@@ -3,10 +3,10 @@
 // NetworkAttachmentDefinitions and per-node IP blocks, and rolls status up.
 // This file only parses flags and wires parts (see operator/operator.h);
 // docs/operator.md describes every flag.
-#include <algorithm>
 #include <malloc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <string>
